@@ -1,0 +1,3 @@
+module github.com/tollgate/tollgate/services/export
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module github.com/tollgate/tollgate/services/membership
+
+go 1.26.0
