@@ -10,6 +10,7 @@ package component
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"github.com/tollgate/tollgate/pkg/auth"
 	"github.com/tollgate/tollgate/pkg/boltdb"
 	"github.com/tollgate/tollgate/pkg/client"
+	"github.com/tollgate/tollgate/pkg/config"
 	"github.com/tollgate/tollgate/pkg/server"
 )
 
@@ -49,9 +51,18 @@ type Env struct {
 	// Secret is the deployment secret that per-purpose keys (such as page
 	// token keys) are derived from.
 	Secret []byte
-	// Settings holds service-specific settings (e.g. token limits), already
-	// validated by the service's own flag parsing.
-	Settings any
+	// Settings holds the service's own settings (from Service.NewSettings),
+	// already parsed and checked.
+	Settings Settings
+}
+
+// Settings are a service's own flags (beyond the common ones), so the
+// service binary and the all-in-one launcher offer the same options.
+type Settings interface {
+	// Register defines the flags on fs, with their defaults.
+	Register(fs *flag.FlagSet)
+	// Check reports invalid values.
+	Check(p *config.Problems)
 }
 
 // Dial connects to a peer component by name.
@@ -92,6 +103,9 @@ type Service struct {
 	Name   string
 	Schema boltdb.Schema
 	Peers  []string // the components it calls
+	// NewSettings returns the service's settings with defaults; nil if it
+	// has none.
+	NewSettings func() Settings
 	// Setup registers the service on srv. The returned cleanup runs after the
 	// server has stopped and before the database closes.
 	Setup func(ctx context.Context, env *Env, db *boltdb.DB, srv *server.Server) (cleanup func(), err error)

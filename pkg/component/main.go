@@ -65,16 +65,15 @@ func (f *Flags) Check(p *config.Problems) {
 }
 
 // Main is the whole main function of a service binary: flags and
-// environment, logging, keys, metrics endpoint, signals, Run. extraFlags
-// lets a service add its own settings; it returns the value to put in
-// Env.Settings and is called after parsing to check them.
-func Main(svc Service, defaultGRPCAddr string, extra func(fs *flag.FlagSet) func(*config.Problems) any) int {
+// environment, logging, keys, metrics endpoint, signals, Run.
+func Main(svc Service, defaultGRPCAddr string) int {
 	fs := flag.NewFlagSet(svc.Name+"d", flag.ContinueOnError)
 	var f Flags
 	f.Register(fs, defaultGRPCAddr, svc.Peers)
-	var settings func(*config.Problems) any
-	if extra != nil {
-		settings = extra(fs)
+	var settings Settings
+	if svc.NewSettings != nil {
+		settings = svc.NewSettings()
+		settings.Register(fs)
 	}
 	config.SetUsage(fs)
 	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
@@ -86,9 +85,8 @@ func Main(svc Service, defaultGRPCAddr string, extra func(fs *flag.FlagSet) func
 	}
 	var problems config.Problems
 	f.Check(&problems)
-	var svcSettings any
 	if settings != nil {
-		svcSettings = settings(&problems)
+		settings.Check(&problems)
 	}
 	if err := problems.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -96,14 +94,14 @@ func Main(svc Service, defaultGRPCAddr string, extra func(fs *flag.FlagSet) func
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runStandalone(ctx, svc, f, svcSettings, os.Stderr); err != nil {
+	if err := runStandalone(ctx, svc, f, settings, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return 0
 }
 
-func runStandalone(ctx context.Context, svc Service, f Flags, settings any, logOut io.Writer) error {
+func runStandalone(ctx context.Context, svc Service, f Flags, settings Settings, logOut io.Writer) error {
 	level, _ := obs.ParseLevel(f.LogLevel) // checked already
 	logger := obs.NewLogger(logOut, level, svc.Name)
 	key, err := auth.LoadPrivateKey(f.IdentityKey)
@@ -137,15 +135,16 @@ func runStandalone(ctx context.Context, svc Service, f Flags, settings any, logO
 			Handler:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 			ReadHeaderTimeout: 5 * time.Second,
 		}
-		g.Go(func() error { return ServeHTTP(ctx, metrics, nil) })
+		g.Go(func() error { return ServeHTTP(ctx, metrics, nil, f.ShutdownTimeout) })
 	}
 	g.Go(func() error { return Run(ctx, svc, env, lis) })
 	return g.Wait()
 }
 
 // ServeHTTP serves srv (on lis if given, else srv.Addr) until ctx ends,
-// then shuts it down gracefully.
-func ServeHTTP(ctx context.Context, srv *http.Server, lis net.Listener) error {
+// then shuts it down gracefully, letting in-flight requests finish for up
+// to drain.
+func ServeHTTP(ctx context.Context, srv *http.Server, lis net.Listener, drain time.Duration) error {
 	errc := make(chan error, 1)
 	go func() {
 		var err error
@@ -161,7 +160,10 @@ func ServeHTTP(ctx context.Context, srv *http.Server, lis net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if drain <= 0 {
+		drain = 10 * time.Second
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
 	<-errc

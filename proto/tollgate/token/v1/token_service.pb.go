@@ -1353,6 +1353,153 @@ func (x *DeleteDeviceTokensResponse) GetDeletedTokens() int32 {
 	return 0
 }
 
+// TokenUse is one observed use of a token.
+type TokenUse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token's resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When it was last used.
+	UseTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=use_time,json=useTime,proto3" json:"use_time,omitempty"`
+	// From which client address.
+	ClientAddress string `protobuf:"bytes,3,opt,name=client_address,json=clientAddress,proto3" json:"client_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TokenUse) Reset() {
+	*x = TokenUse{}
+	mi := &file_tollgate_token_v1_token_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenUse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenUse) ProtoMessage() {}
+
+func (x *TokenUse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_token_v1_token_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenUse.ProtoReflect.Descriptor instead.
+func (*TokenUse) Descriptor() ([]byte, []int) {
+	return file_tollgate_token_v1_token_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *TokenUse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TokenUse) GetUseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UseTime
+	}
+	return nil
+}
+
+func (x *TokenUse) GetClientAddress() string {
+	if x != nil {
+		return x.ClientAddress
+	}
+	return ""
+}
+
+// RecordTokenUsesRequest is a batch of uses.
+type RecordTokenUsesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The uses; later uses of the same token win.
+	Uses          []*TokenUse `protobuf:"bytes,1,rep,name=uses,proto3" json:"uses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTokenUsesRequest) Reset() {
+	*x = RecordTokenUsesRequest{}
+	mi := &file_tollgate_token_v1_token_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTokenUsesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTokenUsesRequest) ProtoMessage() {}
+
+func (x *RecordTokenUsesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_token_v1_token_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTokenUsesRequest.ProtoReflect.Descriptor instead.
+func (*RecordTokenUsesRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_token_v1_token_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RecordTokenUsesRequest) GetUses() []*TokenUse {
+	if x != nil {
+		return x.Uses
+	}
+	return nil
+}
+
+// RecordTokenUsesResponse is empty.
+type RecordTokenUsesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTokenUsesResponse) Reset() {
+	*x = RecordTokenUsesResponse{}
+	mi := &file_tollgate_token_v1_token_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTokenUsesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTokenUsesResponse) ProtoMessage() {}
+
+func (x *RecordTokenUsesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_token_v1_token_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTokenUsesResponse.ProtoReflect.Descriptor instead.
+func (*RecordTokenUsesResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_token_v1_token_service_proto_rawDescGZIP(), []int{22}
+}
+
 var File_tollgate_token_v1_token_service_proto protoreflect.FileDescriptor
 
 const file_tollgate_token_v1_token_service_proto_rawDesc = "" +
@@ -1440,7 +1587,15 @@ const file_tollgate_token_v1_token_service_proto_rawDesc = "" +
 	"\x19DeleteDeviceTokensRequest\x12f\n" +
 	"\x06device\x18\x01 \x01(\tBN\xbaHKrI2G^organizations/[a-z0-9][a-z0-9-]{0,62}/devices/[a-z0-9][a-z0-9-]{0,62}$R\x06device\"C\n" +
 	"\x1aDeleteDeviceTokensResponse\x12%\n" +
-	"\x0edeleted_tokens\x18\x01 \x01(\x05R\rdeletedTokens*\x86\x01\n" +
+	"\x0edeleted_tokens\x18\x01 \x01(\x05R\rdeletedTokens\"\x99\x01\n" +
+	"\bTokenUse\x12\x1e\n" +
+	"\x04name\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xac\x02R\x04name\x12=\n" +
+	"\buse_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\auseTime\x12.\n" +
+	"\x0eclient_address\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\rclientAddress\"T\n" +
+	"\x16RecordTokenUsesRequest\x12:\n" +
+	"\x04uses\x18\x01 \x03(\v2\x1b.tollgate.token.v1.TokenUseB\t\xbaH\x06\x92\x01\x03\x10\x90NR\x04uses\"\x19\n" +
+	"\x17RecordTokenUsesResponse*\x86\x01\n" +
 	"\rApiTokenState\x12\x1f\n" +
 	"\x1bAPI_TOKEN_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16API_TOKEN_STATE_ACTIVE\x10\x01\x12\x1b\n" +
@@ -1451,7 +1606,7 @@ const file_tollgate_token_v1_token_service_proto_rawDesc = "" +
 	"\x18TOKEN_EVENT_KIND_REVOKED\x10\x01\x12\x1c\n" +
 	"\x18TOKEN_EVENT_KIND_ROTATED\x10\x02\x12 \n" +
 	"\x1cTOKEN_EVENT_KIND_GRACE_ENDED\x10\x03\x12\x1e\n" +
-	"\x1aTOKEN_EVENT_KIND_HEARTBEAT\x10\x042\x8c\n" +
+	"\x1aTOKEN_EVENT_KIND_HEARTBEAT\x10\x042\xf6\n" +
 	"\n" +
 	"\fTokenService\x12\xaa\x01\n" +
 	"\x0eCreateApiToken\x12(.tollgate.token.v1.CreateApiTokenRequest\x1a).tollgate.token.v1.CreateApiTokenResponse\"C\x82\xd3\xe4\x93\x02=:\tapi_token\"0/v1/{parent=organizations/*/devices/*}/apiTokens\x12\xa1\x01\n" +
@@ -1461,7 +1616,8 @@ const file_tollgate_token_v1_token_service_proto_rawDesc = "" +
 	"\x0eDeleteApiToken\x12(.tollgate.token.v1.DeleteApiTokenRequest\x1a).tollgate.token.v1.DeleteApiTokenResponse\"8\x82\xd3\xe4\x93\x022*0/v1/{name=organizations/*/devices/*/apiTokens/*}\x12x\n" +
 	"\x0eGetCallerToken\x12(.tollgate.token.v1.GetCallerTokenRequest\x1a).tollgate.token.v1.GetCallerTokenResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/token\x12b\n" +
 	"\rValidateToken\x12'.tollgate.token.v1.ValidateTokenRequest\x1a(.tollgate.token.v1.ValidateTokenResponse\x12m\n" +
-	"\x10WatchTokenEvents\x12*.tollgate.token.v1.WatchTokenEventsRequest\x1a+.tollgate.token.v1.WatchTokenEventsResponse0\x01\x12q\n" +
+	"\x10WatchTokenEvents\x12*.tollgate.token.v1.WatchTokenEventsRequest\x1a+.tollgate.token.v1.WatchTokenEventsResponse0\x01\x12h\n" +
+	"\x0fRecordTokenUses\x12).tollgate.token.v1.RecordTokenUsesRequest\x1a*.tollgate.token.v1.RecordTokenUsesResponse\x12q\n" +
 	"\x12DeleteDeviceTokens\x12,.tollgate.token.v1.DeleteDeviceTokensRequest\x1a-.tollgate.token.v1.DeleteDeviceTokensResponseB>Z<github.com/tollgate/tollgate/proto/tollgate/token/v1;tokenv1b\x06proto3"
 
 var (
@@ -1477,7 +1633,7 @@ func file_tollgate_token_v1_token_service_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_token_v1_token_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_tollgate_token_v1_token_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_tollgate_token_v1_token_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_tollgate_token_v1_token_service_proto_goTypes = []any{
 	(ApiTokenState)(0),                 // 0: tollgate.token.v1.ApiTokenState
 	(TokenEventKind)(0),                // 1: tollgate.token.v1.TokenEventKind
@@ -1501,54 +1657,61 @@ var file_tollgate_token_v1_token_service_proto_goTypes = []any{
 	(*WatchTokenEventsResponse)(nil),   // 19: tollgate.token.v1.WatchTokenEventsResponse
 	(*DeleteDeviceTokensRequest)(nil),  // 20: tollgate.token.v1.DeleteDeviceTokensRequest
 	(*DeleteDeviceTokensResponse)(nil), // 21: tollgate.token.v1.DeleteDeviceTokensResponse
-	(*timestamppb.Timestamp)(nil),      // 22: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),        // 23: google.protobuf.Duration
+	(*TokenUse)(nil),                   // 22: tollgate.token.v1.TokenUse
+	(*RecordTokenUsesRequest)(nil),     // 23: tollgate.token.v1.RecordTokenUsesRequest
+	(*RecordTokenUsesResponse)(nil),    // 24: tollgate.token.v1.RecordTokenUsesResponse
+	(*timestamppb.Timestamp)(nil),      // 25: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),        // 26: google.protobuf.Duration
 }
 var file_tollgate_token_v1_token_service_proto_depIdxs = []int32{
-	22, // 0: tollgate.token.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
-	22, // 1: tollgate.token.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
-	22, // 2: tollgate.token.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
+	25, // 0: tollgate.token.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
+	25, // 1: tollgate.token.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
+	25, // 2: tollgate.token.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: tollgate.token.v1.ApiToken.state:type_name -> tollgate.token.v1.ApiTokenState
-	22, // 4: tollgate.token.v1.ApiToken.rotate_time:type_name -> google.protobuf.Timestamp
-	22, // 5: tollgate.token.v1.ApiToken.revoke_time:type_name -> google.protobuf.Timestamp
+	25, // 4: tollgate.token.v1.ApiToken.rotate_time:type_name -> google.protobuf.Timestamp
+	25, // 5: tollgate.token.v1.ApiToken.revoke_time:type_name -> google.protobuf.Timestamp
 	2,  // 6: tollgate.token.v1.CreateApiTokenRequest.api_token:type_name -> tollgate.token.v1.ApiToken
 	2,  // 7: tollgate.token.v1.CreateApiTokenResponse.api_token:type_name -> tollgate.token.v1.ApiToken
 	2,  // 8: tollgate.token.v1.GetApiTokenResponse.api_token:type_name -> tollgate.token.v1.ApiToken
 	2,  // 9: tollgate.token.v1.ListApiTokensResponse.api_tokens:type_name -> tollgate.token.v1.ApiToken
-	23, // 10: tollgate.token.v1.RotateApiTokenRequest.grace_period:type_name -> google.protobuf.Duration
+	26, // 10: tollgate.token.v1.RotateApiTokenRequest.grace_period:type_name -> google.protobuf.Duration
 	2,  // 11: tollgate.token.v1.RotateApiTokenResponse.api_token:type_name -> tollgate.token.v1.ApiToken
 	2,  // 12: tollgate.token.v1.GetCallerTokenResponse.api_token:type_name -> tollgate.token.v1.ApiToken
-	22, // 13: tollgate.token.v1.GetCallerTokenResponse.license_expire_time:type_name -> google.protobuf.Timestamp
+	25, // 13: tollgate.token.v1.GetCallerTokenResponse.license_expire_time:type_name -> google.protobuf.Timestamp
 	14, // 14: tollgate.token.v1.GetCallerTokenResponse.quota:type_name -> tollgate.token.v1.Quota
-	22, // 15: tollgate.token.v1.ValidateTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
+	25, // 15: tollgate.token.v1.ValidateTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: tollgate.token.v1.ValidateTokenResponse.state:type_name -> tollgate.token.v1.ApiTokenState
-	22, // 17: tollgate.token.v1.ValidateTokenResponse.license_expire_time:type_name -> google.protobuf.Timestamp
-	22, // 18: tollgate.token.v1.ValidateTokenResponse.secret_expire_time:type_name -> google.protobuf.Timestamp
+	25, // 17: tollgate.token.v1.ValidateTokenResponse.license_expire_time:type_name -> google.protobuf.Timestamp
+	25, // 18: tollgate.token.v1.ValidateTokenResponse.secret_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 19: tollgate.token.v1.WatchTokenEventsResponse.kind:type_name -> tollgate.token.v1.TokenEventKind
-	22, // 20: tollgate.token.v1.WatchTokenEventsResponse.event_time:type_name -> google.protobuf.Timestamp
-	3,  // 21: tollgate.token.v1.TokenService.CreateApiToken:input_type -> tollgate.token.v1.CreateApiTokenRequest
-	5,  // 22: tollgate.token.v1.TokenService.GetApiToken:input_type -> tollgate.token.v1.GetApiTokenRequest
-	7,  // 23: tollgate.token.v1.TokenService.ListApiTokens:input_type -> tollgate.token.v1.ListApiTokensRequest
-	9,  // 24: tollgate.token.v1.TokenService.RotateApiToken:input_type -> tollgate.token.v1.RotateApiTokenRequest
-	11, // 25: tollgate.token.v1.TokenService.DeleteApiToken:input_type -> tollgate.token.v1.DeleteApiTokenRequest
-	13, // 26: tollgate.token.v1.TokenService.GetCallerToken:input_type -> tollgate.token.v1.GetCallerTokenRequest
-	16, // 27: tollgate.token.v1.TokenService.ValidateToken:input_type -> tollgate.token.v1.ValidateTokenRequest
-	18, // 28: tollgate.token.v1.TokenService.WatchTokenEvents:input_type -> tollgate.token.v1.WatchTokenEventsRequest
-	20, // 29: tollgate.token.v1.TokenService.DeleteDeviceTokens:input_type -> tollgate.token.v1.DeleteDeviceTokensRequest
-	4,  // 30: tollgate.token.v1.TokenService.CreateApiToken:output_type -> tollgate.token.v1.CreateApiTokenResponse
-	6,  // 31: tollgate.token.v1.TokenService.GetApiToken:output_type -> tollgate.token.v1.GetApiTokenResponse
-	8,  // 32: tollgate.token.v1.TokenService.ListApiTokens:output_type -> tollgate.token.v1.ListApiTokensResponse
-	10, // 33: tollgate.token.v1.TokenService.RotateApiToken:output_type -> tollgate.token.v1.RotateApiTokenResponse
-	12, // 34: tollgate.token.v1.TokenService.DeleteApiToken:output_type -> tollgate.token.v1.DeleteApiTokenResponse
-	15, // 35: tollgate.token.v1.TokenService.GetCallerToken:output_type -> tollgate.token.v1.GetCallerTokenResponse
-	17, // 36: tollgate.token.v1.TokenService.ValidateToken:output_type -> tollgate.token.v1.ValidateTokenResponse
-	19, // 37: tollgate.token.v1.TokenService.WatchTokenEvents:output_type -> tollgate.token.v1.WatchTokenEventsResponse
-	21, // 38: tollgate.token.v1.TokenService.DeleteDeviceTokens:output_type -> tollgate.token.v1.DeleteDeviceTokensResponse
-	30, // [30:39] is the sub-list for method output_type
-	21, // [21:30] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	25, // 20: tollgate.token.v1.WatchTokenEventsResponse.event_time:type_name -> google.protobuf.Timestamp
+	25, // 21: tollgate.token.v1.TokenUse.use_time:type_name -> google.protobuf.Timestamp
+	22, // 22: tollgate.token.v1.RecordTokenUsesRequest.uses:type_name -> tollgate.token.v1.TokenUse
+	3,  // 23: tollgate.token.v1.TokenService.CreateApiToken:input_type -> tollgate.token.v1.CreateApiTokenRequest
+	5,  // 24: tollgate.token.v1.TokenService.GetApiToken:input_type -> tollgate.token.v1.GetApiTokenRequest
+	7,  // 25: tollgate.token.v1.TokenService.ListApiTokens:input_type -> tollgate.token.v1.ListApiTokensRequest
+	9,  // 26: tollgate.token.v1.TokenService.RotateApiToken:input_type -> tollgate.token.v1.RotateApiTokenRequest
+	11, // 27: tollgate.token.v1.TokenService.DeleteApiToken:input_type -> tollgate.token.v1.DeleteApiTokenRequest
+	13, // 28: tollgate.token.v1.TokenService.GetCallerToken:input_type -> tollgate.token.v1.GetCallerTokenRequest
+	16, // 29: tollgate.token.v1.TokenService.ValidateToken:input_type -> tollgate.token.v1.ValidateTokenRequest
+	18, // 30: tollgate.token.v1.TokenService.WatchTokenEvents:input_type -> tollgate.token.v1.WatchTokenEventsRequest
+	23, // 31: tollgate.token.v1.TokenService.RecordTokenUses:input_type -> tollgate.token.v1.RecordTokenUsesRequest
+	20, // 32: tollgate.token.v1.TokenService.DeleteDeviceTokens:input_type -> tollgate.token.v1.DeleteDeviceTokensRequest
+	4,  // 33: tollgate.token.v1.TokenService.CreateApiToken:output_type -> tollgate.token.v1.CreateApiTokenResponse
+	6,  // 34: tollgate.token.v1.TokenService.GetApiToken:output_type -> tollgate.token.v1.GetApiTokenResponse
+	8,  // 35: tollgate.token.v1.TokenService.ListApiTokens:output_type -> tollgate.token.v1.ListApiTokensResponse
+	10, // 36: tollgate.token.v1.TokenService.RotateApiToken:output_type -> tollgate.token.v1.RotateApiTokenResponse
+	12, // 37: tollgate.token.v1.TokenService.DeleteApiToken:output_type -> tollgate.token.v1.DeleteApiTokenResponse
+	15, // 38: tollgate.token.v1.TokenService.GetCallerToken:output_type -> tollgate.token.v1.GetCallerTokenResponse
+	17, // 39: tollgate.token.v1.TokenService.ValidateToken:output_type -> tollgate.token.v1.ValidateTokenResponse
+	19, // 40: tollgate.token.v1.TokenService.WatchTokenEvents:output_type -> tollgate.token.v1.WatchTokenEventsResponse
+	24, // 41: tollgate.token.v1.TokenService.RecordTokenUses:output_type -> tollgate.token.v1.RecordTokenUsesResponse
+	21, // 42: tollgate.token.v1.TokenService.DeleteDeviceTokens:output_type -> tollgate.token.v1.DeleteDeviceTokensResponse
+	33, // [33:43] is the sub-list for method output_type
+	23, // [23:33] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_token_v1_token_service_proto_init() }
@@ -1562,7 +1725,7 @@ func file_tollgate_token_v1_token_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_token_v1_token_service_proto_rawDesc), len(file_tollgate_token_v1_token_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   20,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

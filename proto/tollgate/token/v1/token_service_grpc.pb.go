@@ -27,6 +27,7 @@ const (
 	TokenService_GetCallerToken_FullMethodName     = "/tollgate.token.v1.TokenService/GetCallerToken"
 	TokenService_ValidateToken_FullMethodName      = "/tollgate.token.v1.TokenService/ValidateToken"
 	TokenService_WatchTokenEvents_FullMethodName   = "/tollgate.token.v1.TokenService/WatchTokenEvents"
+	TokenService_RecordTokenUses_FullMethodName    = "/tollgate.token.v1.TokenService/RecordTokenUses"
 	TokenService_DeleteDeviceTokens_FullMethodName = "/tollgate.token.v1.TokenService/DeleteDeviceTokens"
 )
 
@@ -55,6 +56,10 @@ type TokenServiceClient interface {
 	// WatchTokenEvents is internal: a stream of revocations and rotations so
 	// that gateways drop cached validations at once.
 	WatchTokenEvents(ctx context.Context, in *WatchTokenEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTokenEventsResponse], error)
+	// RecordTokenUses is internal: gateways report, in batches, which tokens
+	// were used when and from where (their validation cache hides most uses
+	// from ValidateToken).
+	RecordTokenUses(ctx context.Context, in *RecordTokenUsesRequest, opts ...grpc.CallOption) (*RecordTokenUsesResponse, error)
 	// DeleteDeviceTokens is internal: revokes and removes every token of a
 	// deleted device.
 	DeleteDeviceTokens(ctx context.Context, in *DeleteDeviceTokensRequest, opts ...grpc.CallOption) (*DeleteDeviceTokensResponse, error)
@@ -157,6 +162,16 @@ func (c *tokenServiceClient) WatchTokenEvents(ctx context.Context, in *WatchToke
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TokenService_WatchTokenEventsClient = grpc.ServerStreamingClient[WatchTokenEventsResponse]
 
+func (c *tokenServiceClient) RecordTokenUses(ctx context.Context, in *RecordTokenUsesRequest, opts ...grpc.CallOption) (*RecordTokenUsesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordTokenUsesResponse)
+	err := c.cc.Invoke(ctx, TokenService_RecordTokenUses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *tokenServiceClient) DeleteDeviceTokens(ctx context.Context, in *DeleteDeviceTokensRequest, opts ...grpc.CallOption) (*DeleteDeviceTokensResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteDeviceTokensResponse)
@@ -192,6 +207,10 @@ type TokenServiceServer interface {
 	// WatchTokenEvents is internal: a stream of revocations and rotations so
 	// that gateways drop cached validations at once.
 	WatchTokenEvents(*WatchTokenEventsRequest, grpc.ServerStreamingServer[WatchTokenEventsResponse]) error
+	// RecordTokenUses is internal: gateways report, in batches, which tokens
+	// were used when and from where (their validation cache hides most uses
+	// from ValidateToken).
+	RecordTokenUses(context.Context, *RecordTokenUsesRequest) (*RecordTokenUsesResponse, error)
 	// DeleteDeviceTokens is internal: revokes and removes every token of a
 	// deleted device.
 	DeleteDeviceTokens(context.Context, *DeleteDeviceTokensRequest) (*DeleteDeviceTokensResponse, error)
@@ -228,6 +247,9 @@ func (UnimplementedTokenServiceServer) ValidateToken(context.Context, *ValidateT
 }
 func (UnimplementedTokenServiceServer) WatchTokenEvents(*WatchTokenEventsRequest, grpc.ServerStreamingServer[WatchTokenEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchTokenEvents not implemented")
+}
+func (UnimplementedTokenServiceServer) RecordTokenUses(context.Context, *RecordTokenUsesRequest) (*RecordTokenUsesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordTokenUses not implemented")
 }
 func (UnimplementedTokenServiceServer) DeleteDeviceTokens(context.Context, *DeleteDeviceTokensRequest) (*DeleteDeviceTokensResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteDeviceTokens not implemented")
@@ -390,6 +412,24 @@ func _TokenService_WatchTokenEvents_Handler(srv interface{}, stream grpc.ServerS
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TokenService_WatchTokenEventsServer = grpc.ServerStreamingServer[WatchTokenEventsResponse]
 
+func _TokenService_RecordTokenUses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordTokenUsesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TokenServiceServer).RecordTokenUses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TokenService_RecordTokenUses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TokenServiceServer).RecordTokenUses(ctx, req.(*RecordTokenUsesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TokenService_DeleteDeviceTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeleteDeviceTokensRequest)
 	if err := dec(in); err != nil {
@@ -442,6 +482,10 @@ var TokenService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ValidateToken",
 			Handler:    _TokenService_ValidateToken_Handler,
+		},
+		{
+			MethodName: "RecordTokenUses",
+			Handler:    _TokenService_RecordTokenUses_Handler,
 		},
 		{
 			MethodName: "DeleteDeviceTokens",

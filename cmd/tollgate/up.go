@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/pkg/auth"
+	"github.com/tollgate/tollgate/pkg/component"
+	"github.com/tollgate/tollgate/pkg/config"
+	"github.com/tollgate/tollgate/pkg/obs"
+	"github.com/tollgate/tollgate/services/export"
+	"github.com/tollgate/tollgate/services/membership"
+	"github.com/tollgate/tollgate/services/tenancy"
+	"github.com/tollgate/tollgate/services/token"
+)
+
+// services are the backends `tollgate up` runs, in start order.
+var services = []component.Service{tenancy.Component, membership.Component, token.Component, export.Component}
+
+// identityKeyPath is where the all-in-one keeps the internal identity key.
+func identityKeyPath(dataDir string) string {
+	return filepath.Join(dataDir, "keys", "internal-identity.pem")
+}
+
+type upFlags struct {
+	dev             bool
+	httpAddr        string
+	dataDir         string
+	logLevel        string
+	shutdownTimeout time.Duration
+	users           gateway.UserAuthFlags
+	settings        map[string]component.Settings
+}
+
+func parseUpFlags(args []string, errOut io.Writer) (*upFlags, error) {
+	fs := newFlagSet("up", errOut)
+	f := &upFlags{settings: map[string]component.Settings{}}
+	fs.BoolVar(&f.dev, "dev", false, "development mode: trust user tokens from `tollgate dev token` (signing key kept in the data dir)")
+	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "the gateway's HTTP listen address")
+	fs.StringVar(&f.dataDir, "data-dir", "./data", "directory for the databases, keys and the state file")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may drain on SIGTERM")
+	f.users.Register(fs)
+	for _, svc := range services {
+		if svc.NewSettings != nil {
+			s := svc.NewSettings()
+			s.Register(fs)
+			f.settings[svc.Name] = s
+		}
+	}
+	config.SetUsage(fs)
+	if err := config.Parse(fs, args, os.LookupEnv); err != nil {
+		return nil, err
+	}
+	var p config.Problems
+	p.HostPort("http-addr", f.httpAddr)
+	p.Dir("data-dir", f.dataDir)
+	p.Positive("shutdown-timeout", f.shutdownTimeout)
+	if _, err := obs.ParseLevel(f.logLevel); err != nil {
+		p.Addf("log-level", "%v", err)
+	}
+	if f.dev {
+		f.users.DevKeyFile = auth.DevKeyPath(f.dataDir)
+	} else {
+		f.users.Check(&p)
+	}
+	for _, s := range f.settings {
+		s.Check(&p)
+	}
+	if err := p.Err(); err != nil {
+		return nil, usageError{err}
+	}
+	return f, nil
+}
+
+func runUp(ctx context.Context, args []string, out, errOut io.Writer) error {
+	start := time.Now()
+	f, err := parseUpFlags(args, errOut)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+		return err
+	}
+	key, err := auth.LoadOrCreateKey(identityKeyPath(f.dataDir))
+	if err != nil {
+		return fmt.Errorf("internal identity key: %w", err)
+	}
+	if f.dev {
+		if _, err := auth.LoadOrCreateKey(f.users.DevKeyFile); err != nil {
+			return fmt.Errorf("dev user key: %w", err)
+		}
+	}
+	if err := prepareSettings(f); err != nil {
+		return err
+	}
+	level, _ := obs.ParseLevel(f.logLevel) // checked by parseUpFlags
+	users, err := f.users.Verifier(ctx)
+	if err != nil {
+		return fmt.Errorf("user tokens: %w", err)
+	}
+
+	// Every component gets its own loopback listener first, so all peer
+	// addresses are known before anything starts.
+	listeners := map[string]net.Listener{}
+	defer func() {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+	}()
+	peers := map[string]string{}
+	for _, svc := range services {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		listeners[svc.Name] = l
+		peers[svc.Name] = l.Addr().String()
+	}
+	httpLis, err := net.Listen("tcp", f.httpAddr)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	listeners[component.Gateway] = httpLis
+
+	reg := obs.NewRegistry()
+	envFor := func(name string) component.Env {
+		return component.Env{
+			DataDir:         f.dataDir,
+			Logger:          obs.NewLogger(errOut, level, name),
+			Registerer:      reg,
+			Signer:          auth.NewSigner(key, name, 0),
+			Verifier:        auth.NewVerifier(key.Public().(ed25519.PublicKey)),
+			Peers:           peers,
+			Secret:          key.Seed(),
+			ShutdownTimeout: f.shutdownTimeout,
+			Settings:        f.settings[name],
+		}
+	}
+
+	// The gateway stops first so in-flight HTTP requests drain while the
+	// services still answer; the services stop after it. A failing service
+	// stops everything.
+	servicesCtx, stopServices := context.WithCancel(context.Background())
+	defer stopServices()
+	backends, backendsCtx := errgroup.WithContext(servicesCtx)
+	for _, svc := range services {
+		backends.Go(func() error { return component.Run(backendsCtx, svc, envFor(svc.Name), listeners[svc.Name]) })
+	}
+	gatewayCtx, stopGateway := context.WithCancel(ctx)
+	defer stopGateway()
+	go func() {
+		<-backendsCtx.Done()
+		stopGateway()
+	}()
+	gatewayDone := make(chan error, 1)
+	go func() {
+		gatewayDone <- gateway.Run(gatewayCtx, gateway.Config{Env: envFor(component.Gateway), Gatherer: reg, Users: users}, httpLis)
+	}()
+
+	httpAddr := httpLis.Addr().String()
+	state := suiteState{
+		PID: os.Getpid(), HTTPAddr: httpAddr, BaseURL: "http://" + httpAddr,
+		Components: peers, IdentityKey: identityKeyPath(f.dataDir),
+	}
+	if f.dev {
+		state.DevUserKey = f.users.DevKeyFile
+	}
+	if err := writeState(f.dataDir, state); err != nil {
+		stopGateway()
+		stopServices()
+		return errors.Join(fmt.Errorf("state file: %w", err), <-gatewayDone, backends.Wait())
+	}
+	defer os.Remove(statePath(f.dataDir))
+	fmt.Fprintf(out, "Tollgate is up at %s (started in %s, data in %s)\n", state.BaseURL, time.Since(start).Round(time.Millisecond), f.dataDir)
+	for _, svc := range services {
+		fmt.Fprintf(out, "  %-10s gRPC %s\n", svc.Name, peers[svc.Name])
+	}
+	if f.dev {
+		fmt.Fprintf(out, "dev mode: get a user token with `tollgate dev token --email you@example.com --data-dir %s`\n", f.dataDir)
+	}
+
+	gatewayErr := <-gatewayDone
+	stopServices()
+	err = errors.Join(gatewayErr, backends.Wait())
+	fmt.Fprintln(out, "Tollgate stopped")
+	return err
+}
+
+// prepareSettings fills settings the all-in-one can provide itself, such
+// as key files kept in the data dir.
+func prepareSettings(f *upFlags) error {
+	if s, ok := f.settings[component.Token].(*token.Settings); ok {
+		return s.UseDataDir(f.dataDir)
+	}
+	return nil
+}

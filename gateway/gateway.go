@@ -1,0 +1,157 @@
+// Package gateway is Tollgate's REST edge: grpc-gateway in front of the
+// four services. It authenticates every /v1 request (user JWT or API
+// token) before anything is forwarded, forwards with a signed internal
+// identity, and never lets a client header become identity (no header is
+// passed through, method override is off).
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/tollgate/tollgate/gateway/openapi"
+	"github.com/tollgate/tollgate/pkg/component"
+	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
+	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
+	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
+	tokenv1 "github.com/tollgate/tollgate/proto/tollgate/token/v1"
+)
+
+// DefaultMaxBodyBytes limits management request bodies.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Route classes, the "route" label of the HTTP metrics.
+const (
+	routeAPI     = "api"
+	routeProbe   = "probe"
+	routeMetrics = "metrics"
+	routeOpenAPI = "openapi"
+	routeOther   = "other"
+)
+
+// Backends are the components the gateway forwards to.
+var Backends = []string{component.Tenancy, component.Membership, component.Token, component.Export}
+
+// Config configures a gateway.
+type Config struct {
+	// Env supplies the logger, metrics registerer, the gateway's signer and
+	// the backends' addresses (Peers) and client TLS.
+	Env component.Env
+	// Gatherer is what /metrics serves; the all-in-one launcher passes the
+	// registry that every component registers on.
+	Gatherer prometheus.Gatherer
+	// Users verifies user JWTs.
+	Users UserVerifier
+	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+}
+
+// Gateway is the REST edge.
+type Gateway struct {
+	handler http.Handler
+	conns   component.Conns
+	health  map[string]healthpb.HealthClient
+	users   UserVerifier
+	metrics *httpMetrics
+	logger  *slog.Logger
+}
+
+// New dials the backends (lazily) and builds the handler.
+func New(ctx context.Context, cfg Config) (*Gateway, error) {
+	if cfg.Users == nil || cfg.Gatherer == nil {
+		return nil, errors.New("gateway: a user verifier and a metrics gatherer are required")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	metrics, err := newHTTPMetrics(cfg.Env.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	conns, err := cfg.Env.DialPeers(Backends...)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{conns: conns, users: cfg.Users, metrics: metrics, logger: cfg.Env.Logger, health: map[string]healthpb.HealthClient{}}
+	for name, conn := range conns {
+		g.health[name] = healthpb.NewHealthClient(conn)
+	}
+	mux := runtime.NewServeMux(
+		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithDisableHTTPMethodOverride(),
+		runtime.WithDisablePathLengthFallback(),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithErrorHandler(errorHandler),
+	)
+	registrations := []error{
+		tenancyv1.RegisterTenancyServiceHandlerClient(ctx, mux, tenancyv1.NewTenancyServiceClient(conns[component.Tenancy])),
+		membershipv1.RegisterMembershipServiceHandlerClient(ctx, mux, membershipv1.NewMembershipServiceClient(conns[component.Membership])),
+		tokenv1.RegisterTokenServiceHandlerClient(ctx, mux, tokenv1.NewTokenServiceClient(conns[component.Token])),
+		exportv1.RegisterExportServiceHandlerClient(ctx, mux, exportv1.NewExportServiceClient(conns[component.Export])),
+	}
+	if err := errors.Join(registrations...); err != nil {
+		conns.Close()
+		return nil, err
+	}
+	openAPI, err := openapi.Handler()
+	if err != nil {
+		conns.Close()
+		return nil, err
+	}
+	routes := http.NewServeMux()
+	routes.Handle("GET /healthz", g.observe(routeProbe, http.HandlerFunc(healthz)))
+	routes.Handle("GET /readyz", g.observe(routeProbe, http.HandlerFunc(g.readyz)))
+	routes.Handle("GET /metrics", g.observe(routeMetrics, promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})))
+	routes.Handle("GET /openapi.json", g.observe(routeOpenAPI, openAPI))
+	routes.Handle("/v1/", g.observe(routeAPI, limitBody(cfg.MaxBodyBytes, g.authenticate(mux))))
+	routes.Handle("/", g.observe(routeOther, http.HandlerFunc(notFound)))
+	g.handler = routes
+	return g, nil
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	(&rejection{httpStatus: http.StatusNotFound, code: codes.NotFound, reason: "NOT_FOUND",
+		message: "no such endpoint: " + r.Method + " " + r.URL.Path}).write(w)
+}
+
+// Handler is the gateway's HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// Close closes the backend connections.
+func (g *Gateway) Close() { g.conns.Close() }
+
+// NewHTTPServer returns an http.Server for h with the edge's timeouts:
+// slow-header clients are cut, idle connections reaped. There is no write
+// timeout because log streams legitimately run long.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Run builds a gateway and serves it on lis until ctx ends, then drains.
+func Run(ctx context.Context, cfg Config, lis net.Listener) error {
+	g, err := New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	cfg.Env.Logger.Info("serving HTTP", "addr", lis.Addr().String())
+	return component.ServeHTTP(ctx, NewHTTPServer(g.Handler()), lis, cfg.Env.ShutdownTimeout)
+}
