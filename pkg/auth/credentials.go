@@ -10,7 +10,8 @@ import (
 
 // PerRPCCredentials returns gRPC call credentials that attach a fresh
 // assertion to every call: for the principal in the call's context (the
-// caller being served), or else for this component itself.
+// caller being served), or else — or under AsSelf — for this component
+// itself.
 func (s *Signer) PerRPCCredentials(requireTLS bool) credentials.PerRPCCredentials {
 	return assertionCredentials{signer: s, requireTLS: requireTLS}
 }
@@ -22,7 +23,7 @@ type assertionCredentials struct {
 
 func (c assertionCredentials) GetRequestMetadata(ctx context.Context, _ ...string) (map[string]string, error) {
 	p, ok := FromContext(ctx)
-	if !ok {
+	if !ok || ActingAsSelf(ctx) {
 		p = Principal{Kind: KindService, Service: c.signer.component}
 	}
 	assertion, err := c.signer.Sign(p)

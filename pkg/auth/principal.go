@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"strings"
 )
 
@@ -72,7 +73,7 @@ func (p Principal) validUser() error {
 	if p.Email == "" {
 		return fmt.Errorf("%w: user principal without email", ErrMissingClaim)
 	}
-	if p.Email != NormalizeEmail(p.Email) || !looksLikeEmail(p.Email) {
+	if p.Email != NormalizeEmail(p.Email) || !ValidEmail(p.Email) {
 		return fmt.Errorf("%w: user email %q is not a normalized address", ErrMalformed, p.Email)
 	}
 	return p.onlyFieldsOf(KindUser)
@@ -153,16 +154,30 @@ func isServiceName(s string) bool {
 	return s != ""
 }
 
-// looksLikeEmail is deliberately loose: the identity provider owns address
-// syntax; we only refuse values that could not be an address or would corrupt logs.
-func looksLikeEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
+// ValidEmail reports whether s is a plain, normalized email address
+// (local@domain, no display name or comments, lower case, at most 254
+// bytes, a domain of dot-separated labels).
+func ValidEmail(s string) bool {
+	if s == "" || len(s) > 254 || s != NormalizeEmail(s) {
 		return false
 	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 || !strings.Contains(domain, ".") {
+		return false
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
 		}
 	}
 	return true

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"fmt"
+	"github.com/tollgate/tollgate/pkg/auth"
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA zones must validate even in a scratch image
@@ -58,7 +59,7 @@ func checkTimeZone(field, tz string) error {
 // deviceFor loads the named device for the calling user and checks that
 // they may do action on it.
 func (s *Service) deviceFor(ctx context.Context, field, name string, action access.Action) (*tenancyv1.Device, resource.Device, error) {
-	user, err := userOf(ctx)
+	user, err := auth.RequireUser(ctx)
 	if err != nil {
 		return nil, resource.Device{}, err
 	}
@@ -133,7 +134,7 @@ func (s *Service) GetDevice(ctx context.Context, req *tenancyv1.GetDeviceRequest
 }
 
 func (s *Service) ListDevices(ctx context.Context, req *tenancyv1.ListDevicesRequest) (*tenancyv1.ListDevicesResponse, error) {
-	user, err := userOf(ctx)
+	user, err := auth.RequireUser(ctx)
 	if err != nil {
 		return nil, err
 	}

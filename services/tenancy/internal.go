@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"github.com/tollgate/tollgate/pkg/auth"
 
 	"github.com/tollgate/tollgate/pkg/errs"
 	"github.com/tollgate/tollgate/pkg/resource"
@@ -11,7 +12,7 @@ import (
 
 // ResolveTarget tells other services who owns an organization or device.
 func (s *Service) ResolveTarget(ctx context.Context, req *tenancyv1.ResolveTargetRequest) (*tenancyv1.ResolveTargetResponse, error) {
-	if err := requireService(ctx); err != nil {
+	if err := auth.RequireService(ctx); err != nil {
 		return nil, err
 	}
 	t, err := resource.ParseTarget("target", req.GetTarget())

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"fmt"
+	"github.com/tollgate/tollgate/pkg/auth"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -28,7 +29,7 @@ func pageSize(n int32) int {
 }
 
 func (s *Service) CreateOrganization(ctx context.Context, req *tenancyv1.CreateOrganizationRequest) (*tenancyv1.CreateOrganizationResponse, error) {
-	user, err := userOf(ctx)
+	user, err := auth.RequireUser(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +60,7 @@ func (s *Service) GetOrganization(ctx context.Context, req *tenancyv1.GetOrganiz
 }
 
 func (s *Service) ListOrganizations(ctx context.Context, req *tenancyv1.ListOrganizationsRequest) (*tenancyv1.ListOrganizationsResponse, error) {
-	user, err := userOf(ctx)
+	user, err := auth.RequireUser(ctx)
 	if err != nil {
 		return nil, err
 	}

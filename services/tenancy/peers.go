@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/tollgate/tollgate/pkg/access"
+	"github.com/tollgate/tollgate/pkg/auth"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
 	tokenv1 "github.com/tollgate/tollgate/proto/tollgate/token/v1"
@@ -18,7 +19,7 @@ type membershipGrants struct {
 }
 
 func (m membershipGrants) ListGrants(ctx context.Context, user string) (map[string]access.Grant, error) {
-	resp, err := m.client.ListGrants(ctx, &membershipv1.ListGrantsRequest{User: user})
+	resp, err := m.client.ListGrants(auth.AsSelf(ctx), &membershipv1.ListGrantsRequest{User: user})
 	if err != nil {
 		return nil, err
 	}
@@ -38,13 +39,13 @@ type peerCleaner struct {
 }
 
 func (p peerCleaner) DeviceDeleted(ctx context.Context, device string) error {
-	_, tokErr := p.tokens.DeleteDeviceTokens(ctx, &tokenv1.DeleteDeviceTokensRequest{Device: device})
-	_, logErr := p.export.PurgeDeviceLogs(ctx, &exportv1.PurgeDeviceLogsRequest{Device: device})
-	_, caseErr := p.membership.ForgetTarget(ctx, &membershipv1.ForgetTargetRequest{Target: device})
+	_, tokErr := p.tokens.DeleteDeviceTokens(auth.AsSelf(ctx), &tokenv1.DeleteDeviceTokensRequest{Device: device})
+	_, logErr := p.export.PurgeDeviceLogs(auth.AsSelf(ctx), &exportv1.PurgeDeviceLogsRequest{Device: device})
+	_, caseErr := p.membership.ForgetTarget(auth.AsSelf(ctx), &membershipv1.ForgetTargetRequest{Target: device})
 	return errors.Join(tokErr, logErr, caseErr)
 }
 
 func (p peerCleaner) OrganizationDeleted(ctx context.Context, org string) error {
-	_, err := p.membership.ForgetTarget(ctx, &membershipv1.ForgetTargetRequest{Target: org})
+	_, err := p.membership.ForgetTarget(auth.AsSelf(ctx), &membershipv1.ForgetTargetRequest{Target: org})
 	return err
 }

@@ -48,30 +48,6 @@ func NewService(st store.Store, grants Grants, cleaner Cleaner, pages *pagetoken
 	return &Service{store: st, grants: grants, cleaner: cleaner, pages: pages, logger: logger, now: time.Now}
 }
 
-// userOf returns the calling user's email; tokens and services may not use
-// the user-facing RPCs.
-func userOf(ctx context.Context) (string, error) {
-	p, ok := auth.FromContext(ctx)
-	switch {
-	case !ok:
-		return "", errs.New(errs.ErrUnauthenticated, "UNAUTHENTICATED", "no caller identity")
-	case p.Kind == auth.KindUser:
-		return p.Email, nil
-	case p.Kind == auth.KindToken:
-		return "", errs.New(errs.ErrPermissionDenied, "TOKEN_SCOPE", "API tokens can only read their device's logs")
-	default:
-		return "", errs.New(errs.ErrPermissionDenied, "USER_REQUIRED", "this method acts for a user; services must use the internal methods")
-	}
-}
-
-// requireService allows only other Tollgate components.
-func requireService(ctx context.Context) error {
-	if p, ok := auth.FromContext(ctx); ok && p.Kind == auth.KindService {
-		return nil
-	}
-	return errs.New(errs.ErrPermissionDenied, "INTERNAL_ONLY", "this method is internal to Tollgate")
-}
-
 // decide returns the user's decision on a target owned by owner.
 func (s *Service) decide(ctx context.Context, user, owner string, t resource.Target) (access.Decision, access.Grant, error) {
 	if user == owner {
@@ -96,7 +72,7 @@ func (s *Service) decide(ctx context.Context, user, owner string, t resource.Tar
 // checks that they may do action: invisible organizations are NOT_FOUND,
 // visible ones without the right are PERMISSION_DENIED.
 func (s *Service) organizationFor(ctx context.Context, field, name string, action access.Action) (*tenancyv1.Organization, string, error) {
-	user, err := userOf(ctx)
+	user, err := auth.RequireUser(ctx)
 	if err != nil {
 		return nil, "", err
 	}

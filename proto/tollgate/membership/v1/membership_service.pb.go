@@ -210,10 +210,11 @@ type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resource name, `members/{member}`. Output only.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Email, normalized (trimmed, lower case). Immutable.
+	// Email, normalized by the server (trimmed, lower case); a valid
+	// address, checked after normalization. Immutable.
 	Email string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
 	// Privilege on all the owner's organizations and devices, including ones
-	// added later.
+	// added later: NONE, MEMBER or ADMIN.
 	AccessPrivilege Privilege `protobuf:"varint,3,opt,name=access_privilege,json=accessPrivilege,proto3,enum=tollgate.membership.v1.Privilege" json:"access_privilege,omitempty"`
 	// Privileges for single organizations or devices; the most specific wins.
 	ExceptionalCases []*ExceptionalCase `protobuf:"bytes,4,rep,name=exceptional_cases,json=exceptionalCases,proto3" json:"exceptional_cases,omitempty"`
@@ -1272,20 +1273,21 @@ const file_tollgate_membership_v1_membership_service_proto_rawDesc = "" +
 	"/tollgate/membership/v1/membership_service.proto\x12\x16tollgate.membership.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x01\n" +
 	"\x0fExceptionalCase\x12i\n" +
 	"\x06target\x18\x01 \x01(\tBQ\xbaHNrL2J^organizations/[a-z0-9][a-z0-9-]{0,62}(/devices/[a-z0-9][a-z0-9-]{0,62})?$R\x06target\x12M\n" +
-	"\tprivilege\x18\x02 \x01(\x0e2!.tollgate.membership.v1.PrivilegeB\f\xbaH\t\x82\x01\x06\x18\x01\x18\x02\x18\x03R\tprivilege\"\x8b\x03\n" +
+	"\tprivilege\x18\x02 \x01(\x0e2!.tollgate.membership.v1.PrivilegeB\f\xbaH\t\x82\x01\x06\x18\x01\x18\x02\x18\x03R\tprivilege\"\x8c\x03\n" +
 	"\x06Member\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
-	"\x05email\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\x12Z\n" +
-	"\x10access_privilege\x18\x03 \x01(\x0e2!.tollgate.membership.v1.PrivilegeB\f\xbaH\t\x82\x01\x06\x18\x01\x18\x02\x18\x03R\x0faccessPrivilege\x12_\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\x05email\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc0\x02R\x05email\x12]\n" +
+	"\x10access_privilege\x18\x03 \x01(\x0e2!.tollgate.membership.v1.PrivilegeB\x0f\xbaH\f\xd8\x01\x01\x82\x01\x06\x18\x01\x18\x02\x18\x03R\x0faccessPrivilege\x12_\n" +
 	"\x11exceptional_cases\x18\x04 \x03(\v2'.tollgate.membership.v1.ExceptionalCaseB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x10exceptionalCases\x12\x14\n" +
 	"\x05owner\x18\x05 \x01(\tR\x05owner\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"U\n" +
-	"\x13CreateMemberRequest\x12>\n" +
-	"\x06member\x18\x01 \x01(\v2\x1e.tollgate.membership.v1.MemberB\x06\xbaH\x03\xc8\x01\x01R\x06member\"N\n" +
+	"updateTime\"\x84\x02\n" +
+	"\x13CreateMemberRequest\x12\xec\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x1e.tollgate.membership.v1.MemberB\xb3\x01\xbaH\xaf\x01\xba\x01C\n" +
+	"\x15member.email_required\x12\x18member.email is required\x1a\x10this.email != ''\xba\x01c\n" +
+	" member.access_privilege_required\x12#member.access_privilege is required\x1a\x1athis.access_privilege != 0\xc8\x01\x01R\x06member\"N\n" +
 	"\x14CreateMemberResponse\x126\n" +
 	"\x06member\x18\x01 \x01(\v2\x1e.tollgate.membership.v1.MemberR\x06member\"P\n" +
 	"\x10GetMemberRequest\x12<\n" +
@@ -1299,11 +1301,12 @@ const file_tollgate_membership_v1_membership_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"w\n" +
 	"\x13ListMembersResponse\x128\n" +
 	"\amembers\x18\x01 \x03(\v2\x1e.tollgate.membership.v1.MemberR\amembers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9a\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdb\x02\n" +
 	"\x13UpdateMemberRequest\x12>\n" +
 	"\x06member\x18\x01 \x01(\v2\x1e.tollgate.membership.v1.MemberB\x06\xbaH\x03\xc8\x01\x01R\x06member\x12C\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
-	"updateMask\"N\n" +
+	"updateMask:\xbe\x01\xbaH\xba\x01\x1a\xb7\x01\n" +
+	" member.access_privilege_required\x12=member.access_privilege is required when update_mask names it\x1aT!('access_privilege' in this.update_mask.paths) || this.member.access_privilege != 0\"N\n" +
 	"\x14UpdateMemberResponse\x126\n" +
 	"\x06member\x18\x01 \x01(\v2\x1e.tollgate.membership.v1.MemberR\x06member\"S\n" +
 	"\x13DeleteMemberRequest\x12<\n" +

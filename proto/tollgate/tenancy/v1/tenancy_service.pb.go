@@ -82,7 +82,7 @@ type Organization struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resource name, `organizations/{organization}`. Output only.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Human-readable name.
+	// Human-readable name, 1-100 characters.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Email of the owner (the user who created it). Output only.
 	Owner string `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
@@ -228,7 +228,7 @@ type Device struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resource name, `organizations/{organization}/devices/{device}`. Output only.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Human-readable name.
+	// Human-readable name, 1-100 characters.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Hardware model, e.g. `USG FLEX 200`.
 	Model string `protobuf:"bytes,3,opt,name=model,proto3" json:"model,omitempty"`
@@ -1470,35 +1470,39 @@ var File_tollgate_tenancy_v1_tenancy_service_proto protoreflect.FileDescriptor
 
 const file_tollgate_tenancy_v1_tenancy_service_proto_rawDesc = "" +
 	"\n" +
-	")tollgate/tenancy/v1/tenancy_service.proto\x12\x13tollgate.tenancy.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
+	")tollgate/tenancy/v1/tenancy_service.proto\x12\x13tollgate.tenancy.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n" +
 	"\fOrganization\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName\x12\x14\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\n" +
+	"\xbaH\a\xd8\x01\x01r\x02\x18dR\vdisplayName\x12\x14\n" +
 	"\x05owner\x18\x03 \x01(\tR\x05owner\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xae\x01\n" +
-	"\aLicense\x12C\n" +
-	"\vexpire_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"updateTime\"\xa6\x01\n" +
+	"\aLicense\x12;\n" +
+	"\vexpire_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x127\n" +
 	"\x05state\x18\x02 \x01(\x0e2!.tollgate.tenancy.v1.LicenseStateR\x05state\x12%\n" +
-	"\x0edays_remaining\x18\x03 \x01(\x05R\rdaysRemaining\"\xe9\x03\n" +
+	"\x0edays_remaining\x18\x03 \x01(\x05R\rdaysRemaining\"\xe3\x03\n" +
 	"\x06Device\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\n" +
+	"\xbaH\a\xd8\x01\x01r\x02\x18dR\vdisplayName\x12\x1d\n" +
 	"\x05model\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05model\x12K\n" +
 	"\rserial_number\x18\x04 \x01(\tB&\xbaH#r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{3,31}$R\fserialNumber\x12O\n" +
 	"\vmac_address\x18\x05 \x01(\tB.\xbaH+r)2'^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$R\n" +
-	"macAddress\x12&\n" +
-	"\ttime_zone\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\btimeZone\x12>\n" +
-	"\alicense\x18\a \x01(\v2\x1c.tollgate.tenancy.v1.LicenseB\x06\xbaH\x03\xc8\x01\x01R\alicense\x12;\n" +
+	"macAddress\x12'\n" +
+	"\ttime_zone\x18\x06 \x01(\tB\n" +
+	"\xbaH\a\xd8\x01\x01r\x02\x18@R\btimeZone\x126\n" +
+	"\alicense\x18\a \x01(\v2\x1c.tollgate.tenancy.v1.LicenseR\alicense\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xbd\x01\n" +
-	"\x19CreateOrganizationRequest\x12M\n" +
-	"\forganization\x18\x01 \x01(\v2!.tollgate.tenancy.v1.OrganizationB\x06\xbaH\x03\xc8\x01\x01R\forganization\x12Q\n" +
+	"updateTime\"\xa5\x02\n" +
+	"\x19CreateOrganizationRequest\x12\xb4\x01\n" +
+	"\forganization\x18\x01 \x01(\v2!.tollgate.tenancy.v1.OrganizationBm\xbaHj\xba\x01d\n" +
+	"\"organization.display_name_required\x12%organization.display_name is required\x1a\x17this.display_name != ''\xc8\x01\x01R\forganization\x12Q\n" +
 	"\x0forganization_id\x18\x02 \x01(\tB(\xbaH%r#2!^([a-z][a-z0-9-]{1,61}[a-z0-9])?$R\x0eorganizationId\"c\n" +
 	"\x1aCreateOrganizationResponse\x12E\n" +
 	"\forganization\x18\x01 \x01(\v2!.tollgate.tenancy.v1.OrganizationR\forganization\"\\\n" +
@@ -1513,20 +1517,26 @@ const file_tollgate_tenancy_v1_tenancy_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x8c\x01\n" +
 	"\x19ListOrganizationsResponse\x12G\n" +
 	"\rorganizations\x18\x01 \x03(\v2!.tollgate.tenancy.v1.OrganizationR\rorganizations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x02\n" +
 	"\x19UpdateOrganizationRequest\x12M\n" +
 	"\forganization\x18\x01 \x01(\v2!.tollgate.tenancy.v1.OrganizationB\x06\xbaH\x03\xc8\x01\x01R\forganization\x12T\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x17\xbaH\x14\xc8\x01\x01\xe2\x01\x0e\x12\fdisplay_nameR\n" +
-	"updateMask\"c\n" +
+	"updateMask:\xab\x01\xbaH\xa7\x01\x1a\xa4\x01\n" +
+	"\"organization.display_name_required\x12)organization.display_name cannot be empty\x1aS!('display_name' in this.update_mask.paths) || this.organization.display_name != ''\"c\n" +
 	"\x1aUpdateOrganizationResponse\x12E\n" +
 	"\forganization\x18\x01 \x01(\v2!.tollgate.tenancy.v1.OrganizationR\forganization\"u\n" +
 	"\x19DeleteOrganizationRequest\x12B\n" +
 	"\x04name\x18\x01 \x01(\tB.\xbaH+r)2'^organizations/[a-z0-9][a-z0-9-]{0,62}$R\x04name\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\"\x1c\n" +
-	"\x1aDeleteOrganizationResponse\"\xe1\x01\n" +
+	"\x1aDeleteOrganizationResponse\"\xb6\x05\n" +
 	"\x13CreateDeviceRequest\x12F\n" +
-	"\x06parent\x18\x01 \x01(\tB.\xbaH+r)2'^organizations/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12;\n" +
-	"\x06device\x18\x02 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceB\x06\xbaH\x03\xc8\x01\x01R\x06device\x12E\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xbaH+r)2'^organizations/[a-z0-9][a-z0-9-]{0,62}$R\x06parent\x12\x8f\x04\n" +
+	"\x06device\x18\x02 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceB\xd9\x03\xbaH\xd5\x03\xba\x01X\n" +
+	"\x1cdevice.display_name_required\x12\x1fdevice.display_name is required\x1a\x17this.display_name != ''\xba\x01[\n" +
+	"\x1ddevice.serial_number_required\x12 device.serial_number is required\x1a\x18this.serial_number != ''\xba\x01U\n" +
+	"\x1bdevice.mac_address_required\x12\x1edevice.mac_address is required\x1a\x16this.mac_address != ''\xba\x01O\n" +
+	"\x19device.time_zone_required\x12\x1cdevice.time_zone is required\x1a\x14this.time_zone != ''\xba\x01l\n" +
+	"#device.license.expire_time_required\x12&device.license.expire_time is required\x1a\x1dhas(this.license.expire_time)\xc8\x01\x01R\x06device\x12E\n" +
 	"\tdevice_id\x18\x03 \x01(\tB(\xbaH%r#2!^([a-z][a-z0-9-]{1,61}[a-z0-9])?$R\bdeviceId\"K\n" +
 	"\x14CreateDeviceResponse\x123\n" +
 	"\x06device\x18\x01 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceR\x06device\"v\n" +
@@ -1543,11 +1553,14 @@ const file_tollgate_tenancy_v1_tenancy_service_proto_rawDesc = "" +
 	"\rlicense_state\x18\x04 \x01(\x0e2!.tollgate.tenancy.v1.LicenseStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\flicenseState\"t\n" +
 	"\x13ListDevicesResponse\x125\n" +
 	"\adevices\x18\x01 \x03(\v2\x1b.tollgate.tenancy.v1.DeviceR\adevices\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xba\x05\n" +
 	"\x13UpdateDeviceRequest\x12;\n" +
 	"\x06device\x18\x01 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceB\x06\xbaH\x03\xc8\x01\x01R\x06device\x12{\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB>\xbaH;\xc8\x01\x01\xe2\x015\x12\fdisplay_name\x12\x05model\x12\ttime_zone\x12\x13license.expire_timeR\n" +
-	"updateMask\"K\n" +
+	"updateMask:\xe8\x03\xbaH\xe4\x03\x1a\x92\x01\n" +
+	"\x1cdevice.display_name_required\x12#device.display_name cannot be empty\x1aM!('display_name' in this.update_mask.paths) || this.device.display_name != ''\x1a\x86\x01\n" +
+	"\x19device.time_zone_required\x12 device.time_zone cannot be empty\x1aG!('time_zone' in this.update_mask.paths) || this.device.time_zone != ''\x1a\xc3\x01\n" +
+	"#device.license.expire_time_required\x12@device.license.expire_time is required when update_mask names it\x1aZ!('license.expire_time' in this.update_mask.paths) || has(this.device.license.expire_time)\"K\n" +
 	"\x14UpdateDeviceResponse\x123\n" +
 	"\x06device\x18\x01 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceR\x06device\"y\n" +
 	"\x13DeleteDeviceRequest\x12b\n" +

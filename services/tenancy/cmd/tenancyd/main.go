@@ -9,4 +9,4 @@ import (
 	"github.com/tollgate/tollgate/services/tenancy"
 )
 
-func main() { os.Exit(component.Main(tenancy.Component, tenancy.DefaultGRPCAddr, nil)) }
+func main() { os.Exit(component.Main(tenancy.Component, tenancy.DefaultGRPCAddr)) }
