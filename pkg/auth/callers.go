@@ -22,6 +22,17 @@ func ActingAsSelf(ctx context.Context) bool {
 	return v
 }
 
+// OutgoingPrincipal is the principal that calls made with ctx assert for
+// the component named self: the principal being served, or the component
+// itself when there is none or under AsSelf. In-process fakes of peers use
+// it to judge calls as the real peer would.
+func OutgoingPrincipal(ctx context.Context, self string) Principal {
+	if p, ok := FromContext(ctx); ok && !ActingAsSelf(ctx) {
+		return p
+	}
+	return Principal{Kind: KindService, Service: self}
+}
+
 // RequireUser returns the calling user's email. API tokens and services
 // may not use the user-facing RPCs.
 func RequireUser(ctx context.Context) (string, error) {

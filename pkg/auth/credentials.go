@@ -22,10 +22,7 @@ type assertionCredentials struct {
 }
 
 func (c assertionCredentials) GetRequestMetadata(ctx context.Context, _ ...string) (map[string]string, error) {
-	p, ok := FromContext(ctx)
-	if !ok || ActingAsSelf(ctx) {
-		p = Principal{Kind: KindService, Service: c.signer.component}
-	}
+	p := OutgoingPrincipal(ctx, c.signer.component)
 	assertion, err := c.signer.Sign(p)
 	if err != nil {
 		// A principal we cannot sign is a bug on our side, not the callee's

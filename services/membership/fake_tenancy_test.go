@@ -46,9 +46,7 @@ func (f *fakeTenancy) setDown(down bool) {
 func (f *fakeTenancy) ResolveTarget(ctx context.Context, in *tenancyv1.ResolveTargetRequest, _ ...grpc.CallOption) (*tenancyv1.ResolveTargetResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// The real call would carry the service identity when the context has
-	// no principal or is marked with auth.AsSelf.
-	if p, ok := auth.FromContext(ctx); ok && p.Kind != auth.KindService && !auth.ActingAsSelf(ctx) {
+	if auth.OutgoingPrincipal(ctx, "membership").Kind != auth.KindService {
 		f.lastErr = errors.New("ResolveTarget called without a service identity")
 		return nil, status.Error(codes.PermissionDenied, "internal only")
 	}
