@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/tollgate/tollgate/pkg/apitoken"
 	"github.com/tollgate/tollgate/pkg/auth"
 )
 
@@ -100,23 +101,71 @@ func publicReason(err error) string {
 	return "malformed"
 }
 
+// credentialResult is the outcome of authenticating a request, before it
+// is rendered for its surface (/v1 or /open-api).
+type credentialResult struct {
+	principal auth.Principal
+	quota     *quotaState // for API tokens: the rate-limit state to advertise
+}
+
+// authenticateRequest verifies the request's credential: user JWT or API
+// token. Clients that keep failing are slowed down per address first.
+func (g *Gateway) authenticateRequest(r *http.Request) (credentialResult, *rejection) {
+	now := g.tokens.now()
+	client := clientAddress(r)
+	if s := g.failures.peek(client, now); s.remaining < 1 {
+		return credentialResult{}, rateLimited("AUTH_RATE_LIMITED",
+			"too many failed authentication attempts from this address; wait before retrying", s)
+	}
+	raw, rj := presentedCredential(r)
+	if rj != nil {
+		if rj.reason != "CREDENTIALS_MISSING" {
+			g.failures.take(client, now)
+		}
+		return credentialResult{}, rj
+	}
+	if !apitoken.LooksLikeToken(raw) {
+		p, rj := g.authenticateUser(r.Context(), raw)
+		if rj != nil && rj.httpStatus == http.StatusUnauthorized {
+			g.failures.take(client, now)
+		}
+		return credentialResult{principal: p}, rj
+	}
+	v, rj := g.tokens.authenticate(r.Context(), raw, client)
+	if rj != nil {
+		if rj.httpStatus == http.StatusUnauthorized {
+			g.failures.take(client, now)
+		}
+		return credentialResult{}, rj
+	}
+	ok, s := g.tokenRate.take(v.principal.TokenName, now)
+	if !ok {
+		return credentialResult{}, rateLimited("TOKEN_RATE_LIMITED", "this API token is sending requests too fast; slow down", s)
+	}
+	return credentialResult{principal: v.principal, quota: &s}, nil
+}
+
 // authenticate is the gate in front of every /v1 route: nothing reaches a
-// service without a verified principal.
+// service without a verified principal, and API tokens reach only their
+// scope.
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, rj := presentedCredential(r)
+		res, rj := g.authenticateRequest(r)
+		if rj == nil && res.principal.Kind == auth.KindToken {
+			rj = tokenScope(r, res.principal)
+		}
 		if rj != nil {
 			rj.write(w)
 			return
 		}
-		p, rj := g.authenticateUser(r.Context(), raw)
-		if rj != nil {
-			rj.write(w)
-			return
+		if res.quota != nil {
+			for k, v := range res.quota.headers(false) {
+				w.Header().Set(k, v)
+			}
 		}
 		for _, h := range credentialHeaders {
 			r.Header.Del(h)
 		}
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
+		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), res.principal)))
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -52,8 +53,9 @@ type Config struct {
 	Gatherer prometheus.Gatherer
 	// Users verifies user JWTs.
 	Users UserVerifier
-	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
-	MaxBodyBytes int64
+	// Settings tune token validation, rate limits and quotas (defaults
+	// from NewSettings when nil).
+	Settings *Settings
 }
 
 // Gateway is the REST edge.
@@ -62,8 +64,17 @@ type Gateway struct {
 	conns   component.Conns
 	health  map[string]healthpb.HealthClient
 	users   UserVerifier
-	metrics *httpMetrics
-	logger  *slog.Logger
+	tokens  *tokenAuth
+	// failures limits failed authentications per client address.
+	failures *keyedLimiters
+	// tokenRate limits each API token's request rate.
+	tokenRate *keyedLimiters
+	// archives is the Open API archive quota per token.
+	archives *hourlyQuota
+	metrics  *httpMetrics
+	// useInterval is how often token uses are reported.
+	useInterval time.Duration
+	logger      *slog.Logger
 }
 
 // New dials the backends (lazily) and builds the handler.
@@ -71,9 +82,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if cfg.Users == nil || cfg.Gatherer == nil {
 		return nil, errors.New("gateway: a user verifier and a metrics gatherer are required")
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	if cfg.Settings == nil {
+		cfg.Settings = NewSettings()
 	}
+	set := cfg.Settings
 	metrics, err := newHTTPMetrics(cfg.Env.Registerer)
 	if err != nil {
 		return nil, err
@@ -82,7 +94,18 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{conns: conns, users: cfg.Users, metrics: metrics, logger: cfg.Env.Logger, health: map[string]healthpb.HealthClient{}}
+	g := &Gateway{
+		conns:       conns,
+		users:       cfg.Users,
+		tokens:      newTokenAuth(tokenv1.NewTokenServiceClient(conns[component.Token]), set, cfg.Env.Logger),
+		failures:    newKeyedLimiters(float64(set.AuthFailuresPerMin)/60, set.AuthFailuresPerMin),
+		tokenRate:   newKeyedLimiters(set.TokenRate, set.TokenBurst),
+		archives:    newHourlyQuota(set.ArchiveQuotaPerHour),
+		metrics:     metrics,
+		useInterval: set.UseReportInterval,
+		logger:      cfg.Env.Logger,
+		health:      map[string]healthpb.HealthClient{},
+	}
 	for name, conn := range conns {
 		g.health[name] = healthpb.NewHealthClient(conn)
 	}
@@ -94,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithForwardResponseOption(g.fillCallerQuota),
 	)
 	registrations := []error{
 		tenancyv1.RegisterTenancyServiceHandlerClient(ctx, mux, tenancyv1.NewTenancyServiceClient(conns[component.Tenancy])),
@@ -115,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	routes.Handle("GET /readyz", g.observe(routeProbe, http.HandlerFunc(g.readyz)))
 	routes.Handle("GET /metrics", g.observe(routeMetrics, promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})))
 	routes.Handle("GET /openapi.json", g.observe(routeOpenAPI, openAPI))
-	routes.Handle("/v1/", g.observe(routeAPI, limitBody(cfg.MaxBodyBytes, g.authenticate(mux))))
+	routes.Handle("/v1/", g.observe(routeAPI, limitBody(set.MaxBodyBytes, g.authenticate(mux))))
 	routes.Handle("/", g.observe(routeOther, http.HandlerFunc(notFound)))
 	g.handler = routes
 	return g, nil
@@ -124,6 +148,13 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 func notFound(w http.ResponseWriter, r *http.Request) {
 	(&rejection{httpStatus: http.StatusNotFound, code: codes.NotFound, reason: "NOT_FOUND",
 		message: "no such endpoint: " + r.Method + " " + r.URL.Path}).write(w)
+}
+
+// Start runs the gateway's background loops (the token revocation watch
+// and token-use reporting) until ctx ends; wg tracks them.
+func (g *Gateway) Start(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Go(func() { g.tokens.watch(ctx) })
+	wg.Go(func() { g.tokens.reportUses(ctx, g.useInterval) })
 }
 
 // Handler is the gateway's HTTP handler.
@@ -152,6 +183,13 @@ func Run(ctx context.Context, cfg Config, lis net.Listener) error {
 		return err
 	}
 	defer g.Close()
+	background, stopBackground := context.WithCancel(context.Background())
+	var loops sync.WaitGroup
+	g.Start(background, &loops)
 	cfg.Env.Logger.Info("serving HTTP", "addr", lis.Addr().String())
-	return component.ServeHTTP(ctx, NewHTTPServer(g.Handler()), lis, cfg.Env.ShutdownTimeout)
+	err = component.ServeHTTP(ctx, NewHTTPServer(g.Handler()), lis, cfg.Env.ShutdownTimeout)
+	// The loops outlive the HTTP server so the last token uses are reported.
+	stopBackground()
+	loops.Wait()
+	return err
 }

@@ -28,10 +28,15 @@ type command struct {
 type usageError struct{ error }
 
 func commands() []command {
-	return []command{
+	cmds := []command{
 		{"up", "run the whole suite in one process", runUp},
 		{"dev token", "print a development user token (JWT) for an email", runDevToken},
 	}
+	cmds = append(cmds, orgCommands()...)
+	cmds = append(cmds, deviceCommands()...)
+	cmds = append(cmds, memberCommands()...)
+	cmds = append(cmds, tokenCommands()...)
+	return cmds
 }
 
 func main() {

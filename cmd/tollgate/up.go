@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tollgate/tollgate/gateway"
@@ -39,18 +41,20 @@ type upFlags struct {
 	logLevel        string
 	shutdownTimeout time.Duration
 	users           gateway.UserAuthFlags
+	gateway         *gateway.Settings
 	settings        map[string]component.Settings
 }
 
 func parseUpFlags(args []string, errOut io.Writer) (*upFlags, error) {
 	fs := newFlagSet("up", errOut)
-	f := &upFlags{settings: map[string]component.Settings{}}
+	f := &upFlags{gateway: gateway.NewSettings(), settings: map[string]component.Settings{}}
 	fs.BoolVar(&f.dev, "dev", false, "development mode: trust user tokens from `tollgate dev token` (signing key kept in the data dir)")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "the gateway's HTTP listen address")
 	fs.StringVar(&f.dataDir, "data-dir", "./data", "directory for the databases, keys and the state file")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may drain on SIGTERM")
 	f.users.Register(fs)
+	f.gateway.Register(fs)
 	for _, svc := range services {
 		if svc.NewSettings != nil {
 			s := svc.NewSettings()
@@ -74,6 +78,7 @@ func parseUpFlags(args []string, errOut io.Writer) (*upFlags, error) {
 	} else {
 		f.users.Check(&p)
 	}
+	f.gateway.Check(&p)
 	for _, s := range f.settings {
 		s.Check(&p)
 	}
@@ -133,20 +138,9 @@ func runUp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	listeners[component.Gateway] = httpLis
 
-	reg := obs.NewRegistry()
-	envFor := func(name string) component.Env {
-		return component.Env{
-			DataDir:         f.dataDir,
-			Logger:          obs.NewLogger(errOut, level, name),
-			Registerer:      reg,
-			Signer:          auth.NewSigner(key, name, 0),
-			Verifier:        auth.NewVerifier(key.Public().(ed25519.PublicKey)),
-			Peers:           peers,
-			Secret:          key.Seed(),
-			ShutdownTimeout: f.shutdownTimeout,
-			Settings:        f.settings[name],
-		}
-	}
+	rt := &suiteRuntime{flags: f, key: key, level: level, registry: obs.NewRegistry(), peers: peers, logOut: errOut}
+	envFor := rt.env
+	reg := rt.registry
 
 	// The gateway stops first so in-flight HTTP requests drain while the
 	// services still answer; the services stop after it. A failing service
@@ -165,7 +159,7 @@ func runUp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}()
 	gatewayDone := make(chan error, 1)
 	go func() {
-		gatewayDone <- gateway.Run(gatewayCtx, gateway.Config{Env: envFor(component.Gateway), Gatherer: reg, Users: users}, httpLis)
+		gatewayDone <- gateway.Run(gatewayCtx, gateway.Config{Env: envFor(component.Gateway), Gatherer: reg, Users: users, Settings: f.gateway}, httpLis)
 	}()
 
 	httpAddr := httpLis.Addr().String()
@@ -195,6 +189,31 @@ func runUp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	err = errors.Join(gatewayErr, backends.Wait())
 	fmt.Fprintln(out, "Tollgate stopped")
 	return err
+}
+
+// suiteRuntime is what the components of one all-in-one suite share.
+type suiteRuntime struct {
+	flags    *upFlags
+	key      ed25519.PrivateKey
+	level    slog.Level
+	registry *prometheus.Registry
+	peers    map[string]string
+	logOut   io.Writer
+}
+
+// env is the environment of one component of the suite.
+func (rt *suiteRuntime) env(name string) component.Env {
+	return component.Env{
+		DataDir:         rt.flags.dataDir,
+		Logger:          obs.NewLogger(rt.logOut, rt.level, name),
+		Registerer:      rt.registry,
+		Signer:          auth.NewSigner(rt.key, name, 0),
+		Verifier:        auth.NewVerifier(rt.key.Public().(ed25519.PublicKey)),
+		Peers:           rt.peers,
+		Secret:          rt.key.Seed(),
+		ShutdownTimeout: rt.flags.shutdownTimeout,
+		Settings:        rt.flags.settings[name],
+	}
 }
 
 // prepareSettings fills settings the all-in-one can provide itself, such

@@ -1,6 +1,8 @@
 package obs
 
 import (
+	"errors"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -27,12 +29,31 @@ func NewGRPCMetrics(reg prometheus.Registerer, component string) (*GRPCMetrics, 
 			Name: "tollgate_grpc_requests_in_flight", Help: "RPCs being handled.", ConstLabels: labels,
 		}, []string{"method"}),
 	}
-	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.InFlight} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	var err error
+	if m.Requests, err = register(reg, m.Requests); err != nil {
+		return nil, err
+	}
+	if m.Duration, err = register(reg, m.Duration); err != nil {
+		return nil, err
+	}
+	if m.InFlight, err = register(reg, m.InFlight); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// register registers c, or returns the identical collector already
+// registered: a component restarted in the same process (tests, the
+// all-in-one) keeps counting in its existing series.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(err, &already) {
+		if existing, ok := already.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
 }
 
 // NewRegistry returns a registry with the Go runtime and process collectors.

@@ -56,6 +56,15 @@ func checkTimeZone(field, tz string) error {
 	return nil
 }
 
+// checkTime refuses timestamps that are not valid times (out of range
+// seconds or nanos), which would be stored as they are.
+func checkTime(field string, ts *timestamppb.Timestamp) error {
+	if err := ts.CheckValid(); err != nil {
+		return errs.Invalid(field, "INVALID_TIME", fmt.Sprintf("%s is not a valid time", field))
+	}
+	return nil
+}
+
 // deviceFor loads the named device for the calling user and checks that
 // they may do action on it.
 func (s *Service) deviceFor(ctx context.Context, field, name string, action access.Action) (*tenancyv1.Device, resource.Device, error) {
@@ -95,6 +104,9 @@ func (s *Service) CreateDevice(ctx context.Context, req *tenancyv1.CreateDeviceR
 	}
 	in := req.GetDevice()
 	if err := checkTimeZone("device.time_zone", in.GetTimeZone()); err != nil {
+		return nil, err
+	}
+	if err := checkTime("device.license.expire_time", in.GetLicense().GetExpireTime()); err != nil {
 		return nil, err
 	}
 	if in.GetSerialNumber() == "" {
@@ -186,6 +198,9 @@ func (s *Service) UpdateDevice(ctx context.Context, req *tenancyv1.UpdateDeviceR
 	if err != nil {
 		return nil, err
 	}
+	if err := requireMask(req.GetUpdateMask().GetPaths(), "display_name, model, time_zone, license.expire_time"); err != nil {
+		return nil, err
+	}
 	in := req.GetDevice()
 	device, err := s.store.UpdateDevice(ctx, ref.Org, ref.Device, func(d *tenancyv1.Device) error {
 		for _, path := range req.GetUpdateMask().GetPaths() {
@@ -202,6 +217,9 @@ func (s *Service) UpdateDevice(ctx context.Context, req *tenancyv1.UpdateDeviceR
 			case "license.expire_time":
 				if in.GetLicense().GetExpireTime() == nil {
 					return errs.Invalid("device.license.expire_time", "REQUIRED_FIELD", "device.license.expire_time is required when update_mask names it")
+				}
+				if err := checkTime("device.license.expire_time", in.GetLicense().GetExpireTime()); err != nil {
+					return err
 				}
 				d.License = &tenancyv1.License{ExpireTime: proto.Clone(in.GetLicense().GetExpireTime()).(*timestamppb.Timestamp)}
 			default:

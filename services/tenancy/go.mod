@@ -3,9 +3,11 @@ module github.com/tollgate/tollgate/services/tenancy
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/tollgate/tollgate/pkg v0.0.0-00010101000000-000000000000
 	github.com/tollgate/tollgate/proto v0.0.0-00010101000000-000000000000
 	go.etcd.io/bbolt v1.5.0
+	go.uber.org/goleak v1.3.0
 	google.golang.org/protobuf v1.36.12
 )
 

@@ -97,9 +97,21 @@ func (s *Service) ListOrganizations(ctx context.Context, req *tenancyv1.ListOrga
 	return resp, nil
 }
 
+// requireMask refuses an update that names no field: it would change
+// nothing but the update time.
+func requireMask(paths []string, allowed string) error {
+	if len(paths) == 0 {
+		return errs.Invalid("update_mask", "REQUIRED_FIELD", "update_mask must name the fields to change: "+allowed)
+	}
+	return nil
+}
+
 func (s *Service) UpdateOrganization(ctx context.Context, req *tenancyv1.UpdateOrganizationRequest) (*tenancyv1.UpdateOrganizationResponse, error) {
 	_, id, err := s.organizationFor(ctx, "organization.name", req.GetOrganization().GetName(), access.Manage)
 	if err != nil {
+		return nil, err
+	}
+	if err := requireMask(req.GetUpdateMask().GetPaths(), "display_name"); err != nil {
 		return nil, err
 	}
 	org, err := s.store.UpdateOrganization(ctx, id, func(org *tenancyv1.Organization) error {

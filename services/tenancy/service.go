@@ -82,7 +82,9 @@ func (s *Service) organizationFor(ctx context.Context, field, name string, actio
 	}
 	org, err := s.store.GetOrganization(ctx, id)
 	if err != nil {
-		return nil, "", err
+		// Worded like the refusal of an invisible organization, so that
+		// the answer does not tell whether it exists.
+		return nil, "", notFoundIf(err, field, name)
 	}
 	d, g, err := s.decide(ctx, user, org.GetOwner(), resource.Target{Org: id})
 	if err != nil {

@@ -27,7 +27,6 @@ func run() int {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	identityKey := fs.String("identity-key", "", "PEM Ed25519 private key shared by the components for the internal identity (required)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	maxBody := fs.Int64("max-body-bytes", gateway.DefaultMaxBodyBytes, "largest accepted request body")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may drain on SIGTERM")
 	backends := map[string]*string{}
 	for _, b := range gateway.Backends {
@@ -35,6 +34,8 @@ func run() int {
 	}
 	var users gateway.UserAuthFlags
 	users.Register(fs)
+	settings := gateway.NewSettings()
+	settings.Register(fs)
 	config.SetUsage(fs)
 	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -47,7 +48,6 @@ func run() int {
 	p.HostPort("http-addr", *httpAddr)
 	p.NonEmpty("identity-key", *identityKey)
 	p.File("identity-key", *identityKey)
-	p.Range("max-body-bytes", *maxBody, 1024, 64<<20)
 	p.Positive("shutdown-timeout", *shutdownTimeout)
 	level, err := obs.ParseLevel(*logLevel)
 	if err != nil {
@@ -59,6 +59,7 @@ func run() int {
 		peers[name] = *addr
 	}
 	users.Check(&p)
+	settings.Check(&p)
 	if err := p.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -88,9 +89,9 @@ func run() int {
 			Secret:          key.Seed(),
 			ShutdownTimeout: *shutdownTimeout,
 		},
-		Gatherer:     reg,
-		Users:        verifier,
-		MaxBodyBytes: *maxBody,
+		Gatherer: reg,
+		Users:    verifier,
+		Settings: settings,
 	}
 	lis, err := net.Listen("tcp", *httpAddr)
 	if err != nil {

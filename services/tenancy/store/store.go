@@ -22,7 +22,8 @@ type Store interface {
 	GetOrganization(ctx context.Context, id string) (*tenancyv1.Organization, error)
 	// ListOrganizations returns, in id order, up to limit organizations
 	// owned by any of owners whose id is greater than after and for which
-	// keep (if not nil) returns true.
+	// keep (if not nil) returns true. keep runs outside any transaction
+	// and may call the store.
 	ListOrganizations(ctx context.Context, owners []string, after string, limit int, keep func(*tenancyv1.Organization) bool) ([]*tenancyv1.Organization, error)
 	// UpdateOrganization applies mutate to the stored organization
 	// atomically and returns the result.
@@ -38,6 +39,7 @@ type Store interface {
 	GetDevice(ctx context.Context, org, id string) (*tenancyv1.Device, error)
 	// ListDevices returns, in id order, up to limit devices of org with an
 	// id greater than after for which keep (if not nil) returns true.
+	// keep may run inside a read transaction and must not call the store.
 	ListDevices(ctx context.Context, org, after string, limit int, keep func(*tenancyv1.Device) bool) ([]*tenancyv1.Device, error)
 	// UpdateDevice applies mutate atomically and returns the result. The
 	// serial number cannot change.

@@ -1484,14 +1484,14 @@ const file_tollgate_tenancy_v1_tenancy_service_proto_rawDesc = "" +
 	"\vexpire_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x127\n" +
 	"\x05state\x18\x02 \x01(\x0e2!.tollgate.tenancy.v1.LicenseStateR\x05state\x12%\n" +
-	"\x0edays_remaining\x18\x03 \x01(\x05R\rdaysRemaining\"\xe3\x03\n" +
+	"\x0edays_remaining\x18\x03 \x01(\x05R\rdaysRemaining\"\xe9\x03\n" +
 	"\x06Device\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\n" +
 	"\xbaH\a\xd8\x01\x01r\x02\x18dR\vdisplayName\x12\x1d\n" +
-	"\x05model\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05model\x12K\n" +
-	"\rserial_number\x18\x04 \x01(\tB&\xbaH#r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{3,31}$R\fserialNumber\x12O\n" +
-	"\vmac_address\x18\x05 \x01(\tB.\xbaH+r)2'^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$R\n" +
+	"\x05model\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05model\x12N\n" +
+	"\rserial_number\x18\x04 \x01(\tB)\xbaH&\xd8\x01\x01r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{3,31}$R\fserialNumber\x12R\n" +
+	"\vmac_address\x18\x05 \x01(\tB1\xbaH.\xd8\x01\x01r)2'^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$R\n" +
 	"macAddress\x12'\n" +
 	"\ttime_zone\x18\x06 \x01(\tB\n" +
 	"\xbaH\a\xd8\x01\x01r\x02\x18@R\btimeZone\x126\n" +

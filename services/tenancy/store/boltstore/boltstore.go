@@ -14,6 +14,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -112,12 +113,11 @@ func (s *Store) GetOrganization(_ context.Context, id string) (*tenancyv1.Organi
 	return org, err
 }
 
-func (s *Store) ListOrganizations(_ context.Context, owners []string, after string, limit int, keep func(*tenancyv1.Organization) bool) ([]*tenancyv1.Organization, error) {
-	var out []*tenancyv1.Organization
+func (s *Store) ListOrganizations(ctx context.Context, owners []string, after string, limit int, keep func(*tenancyv1.Organization) bool) ([]*tenancyv1.Organization, error) {
+	// Candidate ids come from the owner index; pages interleave several
+	// owners' organizations in id order.
+	var ids []string
 	err := s.db.View(func(_ *bolt.Tx, root *bolt.Bucket) error {
-		// Candidate ids come from the owner index; pages interleave several
-		// owners' organizations in id order.
-		var ids []string
 		idx := root.Bucket(bucketOwnerOrganizations).Cursor()
 		for _, owner := range owners {
 			prefix, err := boltdb.JoinKey([]byte(owner), nil)
@@ -130,26 +130,32 @@ func (s *Store) ListOrganizations(_ context.Context, owners []string, after stri
 				}
 			}
 		}
-		slices.Sort(ids)
-		orgs := root.Bucket(bucketOrganizations)
-		for _, id := range slices.Compact(ids) {
-			if len(out) >= limit {
-				break
-			}
-			org, ok, err := get(orgs, []byte(id), &tenancyv1.Organization{})
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("owner index points at missing organization %q", id)
-			}
-			if keep == nil || keep(org) {
-				out = append(out, org)
-			}
-		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	// keep runs outside any transaction: it may read the store (the
+	// service's does), and a read transaction opened inside another one
+	// deadlocks as soon as a writer waits to grow the memory map.
+	var out []*tenancyv1.Organization
+	for _, id := range slices.Compact(ids) {
+		if len(out) >= limit {
+			break
+		}
+		org, err := s.GetOrganization(ctx, id)
+		if errors.Is(err, errs.ErrNotFound) {
+			continue // deleted since the index was read
+		}
+		if err != nil {
+			return nil, err
+		}
+		if keep == nil || keep(org) {
+			out = append(out, org)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) UpdateOrganization(_ context.Context, id string, mutate func(*tenancyv1.Organization) error) (*tenancyv1.Organization, error) {
