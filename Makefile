@@ -80,9 +80,9 @@ check-workspace:
 	@listed=$$(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p' | sort); \
 		found=$$(git ls-files '*go.mod' | xargs -n1 dirname | grep -v '^proto/tools$$' | sort); \
 		[ "$$listed" = "$$found" ] || { echo "go.work does not list exactly the modules in the repo:"; diff <(echo "$$listed") <(echo "$$found"); exit 1; }
-	@for m in $(MODULES) proto/tools; do (cd $$m && GOWORK=off GOFLAGS=-mod=mod go mod tidy -diff) >/dev/null || { echo "$$m: go.mod/go.sum not tidy (run make tidy)"; exit 1; }; done
-	@go work sync
-	@git diff --quiet -- $$(git ls-files '*go.mod') || { echo "a module requires older versions than the workspace uses (run go work sync and commit):"; git diff --stat -- '*go.mod'; exit 1; }
+	@for m in $(MODULES); do (cd $$m && GOWORK=off GOFLAGS=-mod=mod go mod tidy -diff) >/dev/null || { echo "$$m: go.mod/go.sum not tidy (run make tidy)"; exit 1; }; done
+	@mods=$$(git ls-files '*go.mod' | grep -v '^proto/tools/'); before=$$(cat $$mods | sha256sum); go work sync; \
+		[ "$$before" = "$$(cat $$mods | sha256sum)" ] || { echo "a module requires older versions than the workspace selects: go work sync changed them (review and commit)"; exit 1; }
 	@echo "workspace is consistent"
 
 ## tidy: tidy every module on its own, then align them with the workspace

@@ -110,7 +110,7 @@ type credentialResult struct {
 
 // authenticateRequest verifies the request's credential: user JWT or API
 // token. Clients that keep failing are slowed down per address first.
-func (g *Gateway) authenticateRequest(r *http.Request) (credentialResult, *rejection) {
+func (g *Gateway) authenticateRequest(r *http.Request, apiTokensOnly bool) (credentialResult, *rejection) {
 	now := g.tokens.now()
 	client := clientAddress(r)
 	if s := g.failures.peek(client, now); s.remaining < 1 {
@@ -125,6 +125,10 @@ func (g *Gateway) authenticateRequest(r *http.Request) (credentialResult, *rejec
 		return credentialResult{}, rj
 	}
 	if !apitoken.LooksLikeToken(raw) {
+		if apiTokensOnly {
+			g.failures.take(client, now)
+			return credentialResult{}, unauthenticated("TOKEN_INVALID", "this endpoint takes an API token (tgat_…), and the credential sent is not one")
+		}
 		p, rj := g.authenticateUser(r.Context(), raw)
 		if rj != nil && rj.httpStatus == http.StatusUnauthorized {
 			g.failures.take(client, now)
@@ -150,7 +154,7 @@ func (g *Gateway) authenticateRequest(r *http.Request) (credentialResult, *rejec
 // scope.
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, rj := g.authenticateRequest(r)
+		res, rj := g.authenticateRequest(r, false)
 		if rj == nil && res.principal.Kind == auth.KindToken {
 			rj = tokenScope(r, res.principal)
 		}

@@ -37,7 +37,9 @@ const (
 	routeProbe   = "probe"
 	routeMetrics = "metrics"
 	routeOpenAPI = "openapi"
-	routeOther   = "other"
+	// routeOpenAPIArchive is the Open API (SecuReporter compatible) archive.
+	routeOpenAPIArchive = "open-api-archive"
+	routeOther          = "other"
 )
 
 // Backends are the components the gateway forwards to.
@@ -71,7 +73,11 @@ type Gateway struct {
 	tokenRate *keyedLimiters
 	// archives is the Open API archive quota per token.
 	archives *hourlyQuota
-	metrics  *httpMetrics
+	// export serves the Open API archives.
+	export exportv1.ExportServiceClient
+	// openAPIHeaders go on every Open API response (Deprecation, Sunset).
+	openAPIHeaders map[string]string
+	metrics        *httpMetrics
 	// useInterval is how often token uses are reported.
 	useInterval time.Duration
 	logger      *slog.Logger
@@ -95,16 +101,18 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{
-		conns:       conns,
-		users:       cfg.Users,
-		tokens:      newTokenAuth(tokenv1.NewTokenServiceClient(conns[component.Token]), set, cfg.Env.Logger),
-		failures:    newKeyedLimiters(float64(set.AuthFailuresPerMin)/60, set.AuthFailuresPerMin),
-		tokenRate:   newKeyedLimiters(set.TokenRate, set.TokenBurst),
-		archives:    newHourlyQuota(set.ArchiveQuotaPerHour),
-		metrics:     metrics,
-		useInterval: set.UseReportInterval,
-		logger:      cfg.Env.Logger,
-		health:      map[string]healthpb.HealthClient{},
+		conns:          conns,
+		users:          cfg.Users,
+		tokens:         newTokenAuth(tokenv1.NewTokenServiceClient(conns[component.Token]), set, cfg.Env.Logger),
+		failures:       newKeyedLimiters(float64(set.AuthFailuresPerMin)/60, set.AuthFailuresPerMin),
+		tokenRate:      newKeyedLimiters(set.TokenRate, set.TokenBurst),
+		archives:       newHourlyQuota(set.ArchiveQuotaPerHour),
+		export:         exportv1.NewExportServiceClient(conns[component.Export]),
+		openAPIHeaders: set.openAPIHeaders(),
+		metrics:        metrics,
+		useInterval:    set.UseReportInterval,
+		logger:         cfg.Env.Logger,
+		health:         map[string]healthpb.HealthClient{},
 	}
 	for name, conn := range conns {
 		g.health[name] = healthpb.NewHealthClient(conn)
@@ -118,6 +126,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithForwardResponseOption(g.fillCallerQuota),
+		runtime.WithForwardResponseRewriter(renderLogStream),
 	)
 	registrations := []error{
 		tenancyv1.RegisterTenancyServiceHandlerClient(ctx, mux, tenancyv1.NewTenancyServiceClient(conns[component.Tenancy])),
@@ -139,7 +148,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	routes.Handle("GET /readyz", g.observe(routeProbe, http.HandlerFunc(g.readyz)))
 	routes.Handle("GET /metrics", g.observe(routeMetrics, promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})))
 	routes.Handle("GET /openapi.json", g.observe(routeOpenAPI, openAPI))
-	routes.Handle("/v1/", g.observe(routeAPI, limitBody(set.MaxBodyBytes, g.authenticate(mux))))
+	routes.Handle("/v1/", g.observe(routeAPI, limitBody(set.MaxBodyBytes, g.authenticate(selectLogStreamFormat(mux)))))
+	routes.Handle("POST "+ArchivePath, g.observe(routeOpenAPIArchive, limitBody(set.MaxBodyBytes, http.HandlerFunc(g.archive))))
+	routes.Handle("/open-api/", g.observe(routeOther, http.HandlerFunc(openAPINotFound)))
 	routes.Handle("/", g.observe(routeOther, http.HandlerFunc(notFound)))
 	g.handler = routes
 	return g, nil

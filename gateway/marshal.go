@@ -8,7 +8,9 @@ import (
 // marshaler is the one JSON form of the REST API: proto field names
 // (snake_case, as in the OpenAPI document), every field present, and
 // unknown request fields rejected.
-var marshaler = &runtime.JSONPb{
+var marshaler = apiMarshaler{&jsonMarshaler{
 	MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-}
+}}
+
+type jsonMarshaler = runtime.JSONPb

@@ -19,6 +19,10 @@ type Settings struct {
 	UseReportInterval    time.Duration
 	TokenValidateTimeout time.Duration
 	MaxBodyBytes         int64
+	// OpenAPIDeprecation and OpenAPISunset, when set (RFC 3339), are sent
+	// as Deprecation and Sunset headers on every Open API response.
+	OpenAPIDeprecation string
+	OpenAPISunset      string
 }
 
 // NewSettings returns the defaults.
@@ -47,6 +51,19 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.UseReportInterval, "token-use-report-interval", s.UseReportInterval, "how often token uses (last used time and address) are reported to the token service")
 	fs.DurationVar(&s.TokenValidateTimeout, "token-validate-timeout", s.TokenValidateTimeout, "deadline of one token validation call")
 	fs.Int64Var(&s.MaxBodyBytes, "max-body-bytes", s.MaxBodyBytes, "largest accepted request body")
+	fs.StringVar(&s.OpenAPIDeprecation, "openapi-deprecation", "", "RFC 3339 time sent as the Deprecation header of Open API responses (empty: none)")
+	fs.StringVar(&s.OpenAPISunset, "openapi-sunset", "", "RFC 3339 time sent as the Sunset header of Open API responses (empty: none)")
+}
+
+func (s *Settings) openAPIHeaders() map[string]string {
+	h := map[string]string{}
+	if s.OpenAPIDeprecation != "" {
+		h["Deprecation"] = s.OpenAPIDeprecation
+	}
+	if s.OpenAPISunset != "" {
+		h["Sunset"] = s.OpenAPISunset
+	}
+	return h
 }
 
 // Check reports invalid values.
@@ -62,4 +79,9 @@ func (s *Settings) Check(p *config.Problems) {
 	p.Positive("token-use-report-interval", s.UseReportInterval)
 	p.Positive("token-validate-timeout", s.TokenValidateTimeout)
 	p.Range("max-body-bytes", s.MaxBodyBytes, 1024, 64<<20)
+	for flag, v := range map[string]string{"openapi-deprecation": s.OpenAPIDeprecation, "openapi-sunset": s.OpenAPISunset} {
+		if _, err := time.Parse(time.RFC3339, v); v != "" && err != nil {
+			p.Addf(flag, "must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
+		}
+	}
 }

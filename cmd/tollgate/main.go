@@ -31,6 +31,7 @@ func commands() []command {
 	cmds := []command{
 		{"up", "run the whole suite in one process", runUp},
 		{"dev token", "print a development user token (JWT) for an email", runDevToken},
+		{"simulate", "ingest realistic device logs into a running suite", runSimulate},
 	}
 	cmds = append(cmds, orgCommands()...)
 	cmds = append(cmds, deviceCommands()...)

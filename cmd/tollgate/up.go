@@ -36,6 +36,7 @@ func identityKeyPath(dataDir string) string {
 
 type upFlags struct {
 	dev             bool
+	demo            bool
 	httpAddr        string
 	dataDir         string
 	logLevel        string
@@ -49,6 +50,7 @@ func parseUpFlags(args []string, errOut io.Writer) (*upFlags, error) {
 	fs := newFlagSet("up", errOut)
 	f := &upFlags{gateway: gateway.NewSettings(), settings: map[string]component.Settings{}}
 	fs.BoolVar(&f.dev, "dev", false, "development mode: trust user tokens from `tollgate dev token` (signing key kept in the data dir)")
+	fs.BoolVar(&f.demo, "demo", false, "with --dev: seed a demo organization, device, API token and three days of logs, and print curl lines to try")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "the gateway's HTTP listen address")
 	fs.StringVar(&f.dataDir, "data-dir", "./data", "directory for the databases, keys and the state file")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -72,6 +74,9 @@ func parseUpFlags(args []string, errOut io.Writer) (*upFlags, error) {
 	p.Positive("shutdown-timeout", f.shutdownTimeout)
 	if _, err := obs.ParseLevel(f.logLevel); err != nil {
 		p.Addf("log-level", "%v", err)
+	}
+	if f.demo && !f.dev {
+		p.Addf("demo", "%v", errNoDemoInProd)
 	}
 	if f.dev {
 		f.users.DevKeyFile = auth.DevKeyPath(f.dataDir)
@@ -182,6 +187,12 @@ func runUp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	if f.dev {
 		fmt.Fprintf(out, "dev mode: get a user token with `tollgate dev token --email you@example.com --data-dir %s`\n", f.dataDir)
+	}
+
+	if f.demo {
+		if err := seedDemo(gatewayCtx, rt, state.BaseURL, out); err != nil {
+			fmt.Fprintln(errOut, "demo:", err)
+		}
 	}
 
 	gatewayErr := <-gatewayDone

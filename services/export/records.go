@@ -9,9 +9,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tollgate/tollgate/pkg/errs"
+	"github.com/tollgate/tollgate/pkg/logs/category"
+	"github.com/tollgate/tollgate/pkg/logs/logline"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/category"
-	"github.com/tollgate/tollgate/services/export/logline"
 )
 
 const (

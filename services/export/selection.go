@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tollgate/tollgate/pkg/errs"
-	"github.com/tollgate/tollgate/services/export/category"
+	"github.com/tollgate/tollgate/pkg/logs/category"
 	"github.com/tollgate/tollgate/services/export/store"
 )
 

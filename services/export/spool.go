@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tollgate/tollgate/services/export/logline"
+	"github.com/tollgate/tollgate/pkg/logs/logline"
 	"github.com/tollgate/tollgate/services/export/store"
 )
 

@@ -11,9 +11,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/tollgate/tollgate/pkg/logs/category"
+	"github.com/tollgate/tollgate/pkg/logs/logline"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/category"
-	"github.com/tollgate/tollgate/services/export/logline"
 )
 
 func mustZone(t *testing.T, name string) *time.Location {

@@ -9,8 +9,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate/tollgate/pkg/boltdb"
+	"github.com/tollgate/tollgate/pkg/logs/category"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/category"
 	"github.com/tollgate/tollgate/services/export/store"
 )
 

@@ -3,7 +3,7 @@ package logline
 import (
 	"testing"
 
-	"github.com/tollgate/tollgate/services/export/category"
+	"github.com/tollgate/tollgate/pkg/logs/category"
 )
 
 func BenchmarkAppend(b *testing.B) {

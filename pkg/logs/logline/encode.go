@@ -8,8 +8,8 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/tollgate/tollgate/pkg/logs/category"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/category"
 )
 
 // ErrUnencodable wraps the reasons a record has no line: no category,

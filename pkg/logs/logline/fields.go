@@ -9,7 +9,7 @@ import (
 
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 
-	"github.com/tollgate/tollgate/services/export/category"
+	"github.com/tollgate/tollgate/pkg/logs/category"
 )
 
 // DeviceTimeLayout is the Go layout of device_time, the Open API's

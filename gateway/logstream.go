@@ -1,0 +1,137 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tollgate/tollgate/pkg/logs/category"
+	"github.com/tollgate/tollgate/pkg/logs/logline"
+	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
+)
+
+const (
+	contentTypeNDJSON = "application/x-ndjson"
+	contentTypeCSV    = "text/csv; charset=utf-8"
+)
+
+// logStream is the output format of one GET …/logs:stream request.
+type logStream struct {
+	csv           bool
+	category      category.Category
+	headerWritten bool
+}
+
+type logStreamKey struct{}
+
+// apiMarshaler is the API's JSON marshaler, which also lets streamed
+// chunks that are already rendered (NDJSON lines, CSV rows) carry their
+// own content type.
+type apiMarshaler struct{ *jsonMarshaler }
+
+func (m apiMarshaler) StreamContentType(v any) string {
+	if b, ok := v.(*httpbody.HttpBody); ok {
+		return b.GetContentType()
+	}
+	return m.ContentType(v)
+}
+
+// selectLogStreamFormat chooses NDJSON (default) or CSV (`format=csv` or
+// `Accept: text/csv`, exactly one category) for log streams.
+func selectLogStreamFormat(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/logs:stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q := r.URL.Query()
+		format := q.Get("format")
+		if format == "" && strings.Contains(r.Header.Get("Accept"), "text/csv") {
+			format = "csv"
+			q.Set("format", format)
+			r.URL.RawQuery = q.Encode()
+		}
+		st := &logStream{}
+		if format == "csv" {
+			names := q["categories"]
+			c, ok := category.Category{}, len(names) == 1
+			if ok {
+				c, ok = category.ByName(names[0])
+			}
+			if !ok {
+				(&rejection{httpStatus: http.StatusBadRequest, code: codes.InvalidArgument, reason: "CSV_NEEDS_ONE_CATEGORY",
+					message: "CSV needs exactly one known category (categories=traffic, for example): each category has its own columns"}).write(w)
+				return
+			}
+			st.csv, st.category = true, c
+		}
+		rw := &recordingWriter{ResponseWriter: w}
+		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), logStreamKey{}, st)))
+		if st.csv && rw.status == 0 {
+			// No records: the answer is still a CSV file, with its header.
+			w.Header().Set("Content-Type", contentTypeCSV)
+			_, _ = w.Write(csvHeader(st.category))
+		}
+	})
+}
+
+func csvHeader(c category.Category) []byte {
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	_ = cw.Write(logline.Keys(c))
+	cw.Flush()
+	return b.Bytes()
+}
+
+// renderLogStream turns each streamed record into one NDJSON line or CSV
+// row (the runtime adds the newline), instead of grpc-gateway's default
+// {"result": …} envelope.
+func renderLogStream(ctx context.Context, resp proto.Message) (any, error) {
+	record, ok := streamedRecord(resp)
+	if !ok {
+		return resp, nil
+	}
+	st, _ := ctx.Value(logStreamKey{}).(*logStream)
+	if st == nil || !st.csv {
+		line, err := marshaler.Marshal(record)
+		if err != nil {
+			return nil, err
+		}
+		return &httpbody.HttpBody{ContentType: contentTypeNDJSON, Data: line}, nil
+	}
+	row, err := logline.AppendColumns(nil, record)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if !st.headerWritten {
+		b.Write(csvHeader(st.category))
+		st.headerWritten = true
+	}
+	cw := csv.NewWriter(&b)
+	if err := cw.Write(row); err != nil {
+		return nil, err
+	}
+	cw.Flush()
+	return &httpbody.HttpBody{ContentType: contentTypeCSV, Data: bytes.TrimSuffix(b.Bytes(), []byte("\n"))}, nil
+}
+
+// streamedRecord finds the record in a log stream message. With
+// `response_body: "log"` the generated handler wraps each message in a type
+// that exposes the body through XXX_ResponseBody.
+func streamedRecord(resp proto.Message) (*exportv1.LogRecord, bool) {
+	if m, ok := resp.(*exportv1.StreamLogsResponse); ok {
+		return m.GetLog(), true
+	}
+	if rb, ok := resp.(interface{ XXX_ResponseBody() interface{} }); ok {
+		r, ok := rb.XXX_ResponseBody().(*exportv1.LogRecord)
+		return r, ok
+	}
+	return nil, false
+}
