@@ -23,7 +23,7 @@ import (
 // liveSuite is the all-in-one suite assembled in the test process from the
 // launcher's own pieces, so a test can stop and restart one component.
 type liveSuite struct {
-	t       *testing.T
+	t       testing.TB
 	rt      *suiteRuntime
 	url     string
 	devKey  ed25519.PrivateKey
@@ -36,7 +36,7 @@ type runningComponent struct {
 	done   chan error
 }
 
-func newLiveSuite(t *testing.T, extraFlags ...string) *liveSuite {
+func newLiveSuite(t testing.TB, extraFlags ...string) *liveSuite {
 	t.Helper()
 	dir := t.TempDir()
 	f, err := parseUpFlags(append([]string{"--dev", "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--log-level", "error"}, extraFlags...), io.Discard)

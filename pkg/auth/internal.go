@@ -75,6 +75,7 @@ type Signer struct {
 	component string
 	ttl       time.Duration
 	now       func() time.Time
+	minted    assertionCache // by principal
 }
 
 // NewSigner returns a Signer whose assertions name component as issuer and
@@ -86,8 +87,21 @@ func NewSigner(key ed25519.PrivateKey, component string, ttl time.Duration) *Sig
 	return &Signer{key: key, component: component, ttl: ttl, now: time.Now}
 }
 
-// Sign returns a compact EdDSA JWS asserting p.
+// Sign returns a compact EdDSA JWS asserting p. An assertion minted for the
+// same principal less than half a lifetime ago is handed out again.
 func (s *Signer) Sign(p Principal) (string, error) {
+	key := p.String()
+	if e, ok := s.minted.get(key, s.now()); ok && e.principal == p {
+		return e.value, nil
+	}
+	signed, err := s.sign(p)
+	if err == nil {
+		s.minted.put(key, cachedAssertion{value: signed, principal: p, reuseTill: s.now().Add(s.ttl / 2)})
+	}
+	return signed, err
+}
+
+func (s *Signer) sign(p Principal) (string, error) {
 	if len(s.key) != ed25519.PrivateKeySize {
 		return "", fmt.Errorf("auth: signer for %q has no valid Ed25519 key", s.component)
 	}
@@ -116,8 +130,9 @@ func (s *Signer) Sign(p Principal) (string, error) {
 
 // Verifier checks internal assertions against the deployment's public key.
 type Verifier struct {
-	pub ed25519.PublicKey
-	now func() time.Time
+	pub      ed25519.PublicKey
+	now      func() time.Time
+	verified assertionCache // by assertion
 }
 
 // NewVerifier returns a Verifier trusting pub, tolerating 5s of clock skew.
@@ -125,8 +140,20 @@ func NewVerifier(pub ed25519.PublicKey) *Verifier {
 	return &Verifier{pub: pub, now: time.Now}
 }
 
-// Verify checks an assertion and returns the principal it carries.
+// Verify checks an assertion and returns the principal it carries. An
+// assertion verified before is trusted again until it expires.
 func (v *Verifier) Verify(assertion string) (Principal, error) {
+	if e, ok := v.verified.get(assertion, v.now()); ok {
+		return e.principal, nil
+	}
+	p, exp, err := v.verify(assertion)
+	if err == nil {
+		v.verified.put(assertion, cachedAssertion{principal: p, reuseTill: exp})
+	}
+	return p, err
+}
+
+func (v *Verifier) verify(assertion string) (Principal, time.Time, error) {
 	parser := jwt.NewParser(
 		jwt.WithAudience(InternalAudience),
 		jwt.WithExpirationRequired(),
@@ -137,22 +164,22 @@ func (v *Verifier) Verify(assertion string) (Principal, error) {
 	var claims internalClaims
 	tok, err := parser.ParseWithClaims(assertion, &claims, v.keyFor)
 	if err != nil {
-		return Principal{}, classifyParseError(err, tok)
+		return Principal{}, time.Time{}, classifyParseError(err, tok)
 	}
 	if err := checkAssertionLifetime(claims.RegisteredClaims); err != nil {
-		return Principal{}, err
+		return Principal{}, time.Time{}, err
 	}
 	if claims.Issuer == "" {
-		return Principal{}, fmt.Errorf("%w: iss", ErrMissingClaim)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: iss", ErrMissingClaim)
 	}
 	p, err := claims.principal()
 	if err != nil {
-		return Principal{}, err
+		return Principal{}, time.Time{}, err
 	}
 	if err := p.Valid(); err != nil {
-		return Principal{}, err
+		return Principal{}, time.Time{}, err
 	}
-	return p, nil
+	return p, claims.ExpiresAt.Time, nil
 }
 
 // keyFor pins the algorithm: the assertion's own header must never be able to
