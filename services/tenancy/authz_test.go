@@ -87,13 +87,15 @@ type outcome struct {
 var (
 	ok           = outcome{code: codes.OK}
 	hidden       = outcome{code: codes.NotFound, reason: "NOT_FOUND"}
-	refused       = outcome{code: codes.PermissionDenied, reason: "PERMISSION_DENIED"}
+	refused      = outcome{code: codes.PermissionDenied, reason: "PERMISSION_DENIED"}
 	tokenScope   = outcome{code: codes.PermissionDenied, reason: "TOKEN_SCOPE"}
 	userRequired = outcome{code: codes.PermissionDenied, reason: "USER_REQUIRED"}
 	internalOnly = outcome{code: codes.PermissionDenied, reason: "INTERNAL_ONLY"}
 )
 
-func listed(names ...string) outcome { return outcome{code: codes.OK, items: append([]string{}, names...)} }
+func listed(names ...string) outcome {
+	return outcome{code: codes.OK, items: append([]string{}, names...)}
+}
 
 // users is the expectation of a user-facing RPC, one outcome per user
 // caller in matrixCallers order (owner … outsider); tokens and services

@@ -167,6 +167,12 @@ func (f *fakeCleaner) record(call string) error {
 	return nil
 }
 
+func (f *fakeCleaner) setFail(fail bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = fail
+}
+
 func (f *fakeCleaner) told() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

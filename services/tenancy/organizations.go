@@ -92,7 +92,7 @@ func (s *Service) ListOrganizations(ctx context.Context, req *tenancyv1.ListOrga
 	if len(orgs) > limit {
 		resp.Organizations = orgs[:limit]
 		last, _ := resource.ParseOrganization("name", orgs[limit-1].GetName())
-		resp.NextPageToken = s.pages.Encode([]byte(last), "organizations")
+		resp.NextPageToken = s.pages.Encode([]byte(last), "devices")
 	}
 	return resp, nil
 }

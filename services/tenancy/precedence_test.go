@@ -130,7 +130,7 @@ func TestPrecedence(t *testing.T) {
 			}
 		}
 	}
-	for range 150 {
+	for range 100 {
 		s := grantSetup{def: grantablePrivileges[rng.IntN(len(grantablePrivileges))], cases: map[string]membershipv1.Privilege{}}
 		randomCases(s, targets)
 		setups = append(setups, s)
