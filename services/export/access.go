@@ -22,12 +22,9 @@ func (s *Service) deviceForRead(ctx context.Context, field, name string) (device
 	case auth.KindToken:
 		return s.deviceForToken(ctx, p, field, name)
 	case auth.KindUser:
-		d, found, err := s.resolveDevice(ctx, name)
+		d, err := s.existingDevice(ctx, field, name)
 		if err != nil {
 			return device{}, err
-		}
-		if !found {
-			return device{}, notFound(field, name)
 		}
 		decision, err := s.decide(ctx, p.Email, d)
 		if err != nil {
@@ -59,12 +56,9 @@ func (s *Service) deviceForArchive(ctx context.Context, field, name string) (dev
 	case auth.KindToken:
 		return s.deviceForToken(ctx, p, field, name)
 	case auth.KindService:
-		d, found, err := s.resolveDevice(ctx, name)
+		d, err := s.existingDevice(ctx, field, name)
 		if err != nil {
 			return device{}, err
-		}
-		if !found {
-			return device{}, notFound(field, name)
 		}
 		return d, nil
 	default:
@@ -77,12 +71,9 @@ func (s *Service) deviceForToken(ctx context.Context, p auth.Principal, field, n
 	if p.Device != name {
 		return device{}, errs.New(errs.ErrPermissionDenied, "TOKEN_SCOPE", "an API token only reaches its own device's logs")
 	}
-	d, found, err := s.resolveDevice(ctx, name)
+	d, err := s.existingDevice(ctx, field, name)
 	if err != nil {
 		return device{}, err
-	}
-	if !found {
-		return device{}, notFound(field, name)
 	}
 	if !d.licenseExpiry.After(s.now()) {
 		return device{}, errs.New(errs.ErrPermissionDenied, "LICENSE_EXPIRED",
@@ -101,4 +92,17 @@ func principal(ctx context.Context) (auth.Principal, error) {
 
 func notFound(field, name string) error {
 	return errs.New(errs.ErrNotFound, "NOT_FOUND", fmt.Sprintf("%s %q not found", field, name))
+}
+
+// existingDevice resolves name, answering NOT_FOUND (naming field) for a
+// device that does not exist.
+func (s *Service) existingDevice(ctx context.Context, field, name string) (device, error) {
+	d, found, err := s.resolveDevice(ctx, name)
+	if err != nil {
+		return device{}, err
+	}
+	if !found {
+		return device{}, notFound(field, name)
+	}
+	return d, nil
 }
