@@ -22,8 +22,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/tollgate/tollgate/pkg/boltdb"
 	"github.com/tollgate/tollgate/services/export/store"
 )
@@ -34,10 +32,7 @@ var bucketDevices = []byte("devices")
 var Schema = boltdb.Schema{
 	Service: "export",
 	Migrations: []boltdb.Migration{
-		{Name: "create buckets", Apply: func(_ *bolt.Tx, root *bolt.Bucket) error {
-			_, err := root.CreateBucketIfNotExists(bucketDevices)
-			return err
-		}},
+		boltdb.CreateBuckets(bucketDevices),
 	},
 }
 

@@ -38,14 +38,7 @@ var (
 var Schema = boltdb.Schema{
 	Service: "membership",
 	Migrations: []boltdb.Migration{
-		{Name: "create buckets", Apply: func(_ *bolt.Tx, root *bolt.Bucket) error {
-			for _, b := range [][]byte{bucketMembers, bucketOwnerEmails, bucketEmailOwners, bucketCaseTargets} {
-				if _, err := root.CreateBucketIfNotExists(b); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
+		boltdb.CreateBuckets(bucketMembers, bucketOwnerEmails, bucketEmailOwners, bucketCaseTargets),
 	},
 }
 

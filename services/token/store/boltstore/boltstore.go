@@ -37,14 +37,7 @@ var (
 var Schema = boltdb.Schema{
 	Service: "token",
 	Migrations: []boltdb.Migration{
-		{Name: "create buckets", Apply: func(_ *bolt.Tx, root *bolt.Bucket) error {
-			for _, b := range [][]byte{bucketTokens, bucketDeviceTokens, bucketGraceEnds} {
-				if _, err := root.CreateBucketIfNotExists(b); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
+		boltdb.CreateBuckets(bucketTokens, bucketDeviceTokens, bucketGraceEnds),
 	},
 }
 
