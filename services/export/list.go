@@ -2,26 +2,15 @@ package export
 
 import (
 	"context"
+	"github.com/tollgate/tollgate/pkg/pagetoken"
 
 	"github.com/tollgate/tollgate/pkg/errs"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	"github.com/tollgate/tollgate/services/export/store"
 )
 
-const (
-	defaultPageSize = 100
-	maxPageSize     = 1000
-)
-
-func pageSize(requested int32) int {
-	switch {
-	case requested <= 0:
-		return defaultPageSize
-	case requested > maxPageSize:
-		return maxPageSize
-	}
-	return int(requested)
-}
+// defaultPageSize: log pages are larger than management lists by default.
+const defaultPageSize = 100
 
 func (s *Service) ListLogs(ctx context.Context, req *exportv1.ListLogsRequest) (*exportv1.ListLogsResponse, error) {
 	if _, err := s.deviceForRead(ctx, "parent", req.GetParent()); err != nil {
@@ -35,7 +24,7 @@ func (s *Service) ListLogs(ctx context.Context, req *exportv1.ListLogsRequest) (
 	if q.After, err = s.decodeCursor(req.GetPageToken(), sel); err != nil {
 		return nil, err
 	}
-	size := pageSize(req.GetPageSize())
+	size := pagetoken.Size(req.GetPageSize(), defaultPageSize)
 	q.Limit = size + 1 // one more tells whether a next page exists
 	resp := &exportv1.ListLogsResponse{Logs: make([]*exportv1.LogRecord, 0, min(size, 128))}
 	var last store.Cursor

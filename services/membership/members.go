@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tollgate/tollgate/pkg/pagetoken"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -12,21 +13,6 @@ import (
 	"github.com/tollgate/tollgate/pkg/resource"
 	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
 )
-
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
-
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return defaultPageSize
-	case n > maxPageSize:
-		return maxPageSize
-	}
-	return int(n)
-}
 
 func (s *Service) CreateMember(ctx context.Context, req *membershipv1.CreateMemberRequest) (*membershipv1.CreateMemberResponse, error) {
 	owner, err := auth.RequireUser(ctx)
@@ -86,7 +72,7 @@ func (s *Service) ListMembers(ctx context.Context, req *membershipv1.ListMembers
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(req.GetPageSize())
+	limit := pagetoken.Size(req.GetPageSize(), pagetoken.DefaultPageSize)
 	members, err := s.store.ListMembers(ctx, owner, string(after), limit+1)
 	if err != nil {
 		return nil, err

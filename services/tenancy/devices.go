@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/tollgate/tollgate/pkg/auth"
+	"github.com/tollgate/tollgate/pkg/pagetoken"
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA zones must validate even in a scratch image
@@ -176,7 +177,7 @@ func (s *Service) ListDevices(ctx context.Context, req *tenancyv1.ListDevicesReq
 		want := req.GetLicenseState()
 		return want == tenancyv1.LicenseState_LICENSE_STATE_UNSPECIFIED || withLicenseState(d, now).GetLicense().GetState() == want
 	}
-	limit := pageSize(req.GetPageSize())
+	limit := pagetoken.Size(req.GetPageSize(), pagetoken.DefaultPageSize)
 	devices, err := s.store.ListDevices(ctx, orgID, string(after), limit+1, keep)
 	if err != nil {
 		return nil, err

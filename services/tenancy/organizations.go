@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/tollgate/tollgate/pkg/auth"
+	"github.com/tollgate/tollgate/pkg/pagetoken"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -12,21 +13,6 @@ import (
 	"github.com/tollgate/tollgate/pkg/resource"
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
 )
-
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
-
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return defaultPageSize
-	case n > maxPageSize:
-		return maxPageSize
-	}
-	return int(n)
-}
 
 func (s *Service) CreateOrganization(ctx context.Context, req *tenancyv1.CreateOrganizationRequest) (*tenancyv1.CreateOrganizationResponse, error) {
 	user, err := auth.RequireUser(ctx)
@@ -83,7 +69,7 @@ func (s *Service) ListOrganizations(ctx context.Context, req *tenancyv1.ListOrga
 		}
 		return s.seesOrganization(ctx, g, org)
 	}
-	limit := pageSize(req.GetPageSize())
+	limit := pagetoken.Size(req.GetPageSize(), pagetoken.DefaultPageSize)
 	orgs, err := s.store.ListOrganizations(ctx, owners, string(after), limit+1, keep)
 	if err != nil {
 		return nil, err
@@ -92,7 +78,7 @@ func (s *Service) ListOrganizations(ctx context.Context, req *tenancyv1.ListOrga
 	if len(orgs) > limit {
 		resp.Organizations = orgs[:limit]
 		last, _ := resource.ParseOrganization("name", orgs[limit-1].GetName())
-		resp.NextPageToken = s.pages.Encode([]byte(last), "devices")
+		resp.NextPageToken = s.pages.Encode([]byte(last), "organizations")
 	}
 	return resp, nil
 }

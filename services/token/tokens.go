@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/tollgate/tollgate/pkg/pagetoken"
 	"strings"
 	"time"
 
@@ -16,21 +17,6 @@ import (
 	tokenv1 "github.com/tollgate/tollgate/proto/tollgate/token/v1"
 	"github.com/tollgate/tollgate/services/token/store"
 )
-
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
-
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return defaultPageSize
-	case n > maxPageSize:
-		return maxPageSize
-	}
-	return int(n)
-}
 
 func (s *Service) CreateApiToken(ctx context.Context, req *tokenv1.CreateApiTokenRequest) (*tokenv1.CreateApiTokenResponse, error) {
 	device, err := resource.ParseDevice("parent", req.GetParent())
@@ -157,7 +143,7 @@ func (s *Service) ListApiTokens(ctx context.Context, req *tokenv1.ListApiTokensR
 	keep := func(t *store.Token) bool {
 		return req.GetShowRevoked() || t.RevokeTime.IsZero()
 	}
-	limit := pageSize(req.GetPageSize())
+	limit := pagetoken.Size(req.GetPageSize(), pagetoken.DefaultPageSize)
 	tokens, err := s.store.ListDeviceTokens(ctx, req.GetParent(), after, limit+1, keep)
 	if err != nil {
 		return nil, err
