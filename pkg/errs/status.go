@@ -121,6 +121,10 @@ func validationStatus(verr *protovalidate.ValidationError) *status.Status {
 	msgs := make([]string, 0, len(verr.Violations))
 	for _, v := range verr.Violations {
 		field := protovalidate.FieldPathString(v.Proto.GetField())
+		if field == "" {
+			// Message-level rules name the field they guard in their id.
+			field = strings.TrimSuffix(v.Proto.GetRuleId(), "_required")
+		}
 		desc := v.Proto.GetMessage()
 		if desc == "" {
 			desc = v.Proto.GetRuleId()

@@ -223,6 +223,8 @@ func (s *Service) UpdateDevice(ctx context.Context, req *tenancyv1.UpdateDeviceR
 					return err
 				}
 				d.License = &tenancyv1.License{ExpireTime: proto.Clone(in.GetLicense().GetExpireTime()).(*timestamppb.Timestamp)}
+			case "serial_number":
+				return errs.Invalid("update_mask", "IMMUTABLE_FIELD", "serial_number never changes: delete the device and register it again")
 			default:
 				return errs.Invalid("update_mask", "INVALID_FIELD_MASK", fmt.Sprintf("update_mask: %q cannot be updated", path))
 			}

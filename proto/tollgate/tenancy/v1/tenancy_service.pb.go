@@ -1176,7 +1176,8 @@ type UpdateDeviceRequest struct {
 	// The device with its name and the new values.
 	Device *Device `protobuf:"bytes,1,opt,name=device,proto3" json:"device,omitempty"`
 	// Fields to change: `display_name`, `model`, `time_zone`,
-	// `license.expire_time`.
+	// `license.expire_time`. Naming `serial_number` is refused with
+	// IMMUTABLE_FIELD.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1553,10 +1554,10 @@ const file_tollgate_tenancy_v1_tenancy_service_proto_rawDesc = "" +
 	"\rlicense_state\x18\x04 \x01(\x0e2!.tollgate.tenancy.v1.LicenseStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\flicenseState\"t\n" +
 	"\x13ListDevicesResponse\x125\n" +
 	"\adevices\x18\x01 \x03(\v2\x1b.tollgate.tenancy.v1.DeviceR\adevices\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xba\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x05\n" +
 	"\x13UpdateDeviceRequest\x12;\n" +
-	"\x06device\x18\x01 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceB\x06\xbaH\x03\xc8\x01\x01R\x06device\x12{\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB>\xbaH;\xc8\x01\x01\xe2\x015\x12\fdisplay_name\x12\x05model\x12\ttime_zone\x12\x13license.expire_timeR\n" +
+	"\x06device\x18\x01 \x01(\v2\x1b.tollgate.tenancy.v1.DeviceB\x06\xbaH\x03\xc8\x01\x01R\x06device\x12\x8a\x01\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBM\xbaHJ\xc8\x01\x01\xe2\x01D\x12\fdisplay_name\x12\x05model\x12\ttime_zone\x12\x13license.expire_time\x12\rserial_numberR\n" +
 	"updateMask:\xe8\x03\xbaH\xe4\x03\x1a\x92\x01\n" +
 	"\x1cdevice.display_name_required\x12#device.display_name cannot be empty\x1aM!('display_name' in this.update_mask.paths) || this.device.display_name != ''\x1a\x86\x01\n" +
 	"\x19device.time_zone_required\x12 device.time_zone cannot be empty\x1aG!('time_zone' in this.update_mask.paths) || this.device.time_zone != ''\x1a\xc3\x01\n" +

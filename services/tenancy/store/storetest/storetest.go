@@ -424,8 +424,10 @@ func testDeleteEmptyOrganization(t *testing.T, st store.Store) {
 	requireEqual(t, "owner's organizations", mustListOrganizations(t, st, []string{"owner@example.com"}, "", 10, nil), orgNames("acme2"))
 	_, err = st.DeleteOrganization(t.Context(), "acme", true)
 	requireKind(t, err, errs.ErrNotFound)
-	// The id is free again.
+	// The id is free again, and nothing of the old owner's stays with it.
 	mustCreateOrganization(t, st, "acme", "other@example.com")
+	requireEqual(t, "owner's organizations after re-creation", mustListOrganizations(t, st, []string{"owner@example.com"}, "", 10, nil), orgNames("acme2"))
+	requireEqual(t, "new owner's organizations", mustListOrganizations(t, st, []string{"other@example.com"}, "", 10, nil), orgNames("acme"))
 }
 
 func testDeleteOrganizationRefusedWhileDevicesRemain(t *testing.T, st store.Store) {
