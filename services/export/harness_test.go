@@ -2,31 +2,26 @@ package export
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tollgate/tollgate/pkg/auth"
 	"github.com/tollgate/tollgate/pkg/boltdb"
-	"github.com/tollgate/tollgate/pkg/client"
 	"github.com/tollgate/tollgate/pkg/errs"
 	"github.com/tollgate/tollgate/pkg/pagetoken"
 	"github.com/tollgate/tollgate/pkg/server"
+	"github.com/tollgate/tollgate/pkg/servertest"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
@@ -55,8 +50,6 @@ var testNow = time.Date(2026, 5, 10, 10, 30, 0, 0, time.UTC)
 type harness struct {
 	dbPath     string
 	noSync     bool
-	signer     *auth.Signer
-	verifier   *auth.Verifier
 	pages      *pagetoken.Codec
 	tenancy    *fakeTenancy
 	membership *fakeMembership
@@ -70,15 +63,9 @@ type harness struct {
 }
 
 func newHarness(t testing.TB, noSync bool) *harness {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &harness{
 		dbPath:     filepath.Join(t.TempDir(), "export.db"),
 		noSync:     noSync,
-		signer:     auth.NewSigner(priv, "test", 0),
-		verifier:   auth.NewVerifier(pub),
 		pages:      pagetoken.New([]byte("deployment secret"), "export"),
 		tenancy:    newFakeTenancy(),
 		membership: &fakeMembership{privileges: map[string]membershipv1.Privilege{}},
@@ -97,16 +84,7 @@ func (h *harness) start(t testing.TB) {
 		t.Fatal(err)
 	}
 	h.db, h.store = db, boltstore.New(db)
-	srv, err := server.New(server.Config{
-		Component:  "export",
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
-		Identity:   h.verifier,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Register(&exportv1.ExportService_ServiceDesc, NewService(Config{
+	svc := NewService(Config{
 		Store:      h.store,
 		Tenancy:    h.tenancy,
 		Membership: h.membership,
@@ -114,27 +92,13 @@ func (h *harness) start(t testing.TB) {
 		SpoolDir:   h.spoolDir,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:        h.clock.Now,
-	}))
-	lis := bufconn.Listen(1 << 20)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	conn, err := client.Dial("passthrough:///bufnet", client.Options{
-		Signer: h.signer,
-		DialOptions: []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-			return lis.DialContext(ctx)
-		})},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.client = exportv1.NewExportServiceClient(conn)
+	srv := servertest.Start(t, "export", func(s *server.Server) {
+		s.Register(&exportv1.ExportService_ServiceDesc, svc)
+	})
+	h.client = exportv1.NewExportServiceClient(srv.Conn)
 	h.stop = func() {
-		_ = conn.Close()
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
+		srv.Stop()
 		_ = h.store.Close()
 		if err := h.db.Close(); err != nil {
 			t.Errorf("close db: %v", err)

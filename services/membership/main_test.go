@@ -2,28 +2,21 @@ package membership
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"log/slog"
-	"net"
 	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/tollgate/tollgate/pkg/auth"
 	"github.com/tollgate/tollgate/pkg/boltdb"
 	"github.com/tollgate/tollgate/pkg/component"
 	"github.com/tollgate/tollgate/pkg/errs"
-	"github.com/tollgate/tollgate/pkg/obs"
 	"github.com/tollgate/tollgate/pkg/pagetoken"
 	"github.com/tollgate/tollgate/pkg/server"
+	"github.com/tollgate/tollgate/pkg/servertest"
 	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
 	"github.com/tollgate/tollgate/services/membership/store/boltstore"
 )
@@ -62,55 +55,27 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	_, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{
-		Component:  component.Membership,
-		Logger:     slog.New(slog.DiscardHandler),
-		Registerer: obs.NewRegistry(),
-		Identity:   auth.NewVerifier(key.Public().(ed25519.PublicKey)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := boltdb.Open(filepath.Join(t.TempDir(), "membership.db"), boltstore.Schema, boltdb.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered before the server's cleanup, so it runs after it.
+	t.Cleanup(func() { _ = db.Close() })
 	tenancy := newFakeTenancy()
 	tenancy.addOrganization(ownerEmail, "o1", "d1")
 	tenancy.addOrganization(otherEmail, "x1", "x1d")
 	svc := NewService(boltstore.New(db), tenancyTargets{client: tenancy}, pagetoken.New([]byte("test secret"), component.Membership))
-	srv.Register(&membershipv1.MembershipService_ServiceDesc, svc)
-
-	lis := bufconn.Listen(1 << 20)
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	conn, err := grpc.NewClient("passthrough:///membership",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(auth.NewSigner(key, component.Gateway, 0).PerRPCCredentials(false)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := servertest.Start(t, component.Membership, func(s *server.Server) {
+		s.Register(&membershipv1.MembershipService_ServiceDesc, svc)
+	})
 	t.Cleanup(func() {
-		_ = conn.Close()
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		_ = db.Close()
 		tenancy.mu.Lock()
 		defer tenancy.mu.Unlock()
 		if tenancy.lastErr != nil {
 			t.Error(tenancy.lastErr)
 		}
 	})
-	return &harness{client: membershipv1.NewMembershipServiceClient(conn), tenancy: tenancy}
+	return &harness{client: membershipv1.NewMembershipServiceClient(srv.Conn), tenancy: tenancy}
 }
 
 // as returns a context whose calls assert p.

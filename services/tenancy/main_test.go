@@ -2,13 +2,10 @@ package tenancy
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -18,11 +15,8 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -31,9 +25,9 @@ import (
 	"github.com/tollgate/tollgate/pkg/boltdb"
 	"github.com/tollgate/tollgate/pkg/component"
 	"github.com/tollgate/tollgate/pkg/errs"
-	"github.com/tollgate/tollgate/pkg/obs"
 	"github.com/tollgate/tollgate/pkg/pagetoken"
 	"github.com/tollgate/tollgate/pkg/server"
+	"github.com/tollgate/tollgate/pkg/servertest"
 	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
 	"github.com/tollgate/tollgate/services/tenancy/store/boltstore"
@@ -192,23 +186,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	_, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{
-		Component:  component.Tenancy,
-		Logger:     slog.New(slog.DiscardHandler),
-		Registerer: obs.NewRegistry(),
-		Identity:   auth.NewVerifier(key.Public().(ed25519.PublicKey)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := boltdb.Open(filepath.Join(t.TempDir(), "tenancy.db"), boltstore.Schema, boltdb.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered before the server's cleanup, so it runs after it.
+	t.Cleanup(func() { _ = db.Close() })
 	h := &harness{
 		grants:  &fakeGrants{grants: map[string]map[string]access.Grant{}},
 		cleaner: &fakeCleaner{},
@@ -216,29 +199,10 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.svc = NewService(boltstore.New(db), h.grants, h.cleaner, pagetoken.New([]byte("test secret"), component.Tenancy), slog.New(slog.DiscardHandler))
 	h.svc.now = h.clock.Now
-	srv.Register(&tenancyv1.TenancyService_ServiceDesc, h.svc)
-
-	lis := bufconn.Listen(1 << 20)
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	conn, err := grpc.NewClient("passthrough:///tenancy",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(auth.NewSigner(key, component.Gateway, 0).PerRPCCredentials(false)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		_ = db.Close()
+	srv := servertest.Start(t, component.Tenancy, func(s *server.Server) {
+		s.Register(&tenancyv1.TenancyService_ServiceDesc, h.svc)
 	})
-	h.client = tenancyv1.NewTenancyServiceClient(conn)
+	h.client = tenancyv1.NewTenancyServiceClient(srv.Conn)
 	return h
 }
 

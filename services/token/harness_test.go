@@ -3,29 +3,25 @@ package token
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"io"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tollgate/tollgate/pkg/auth"
 	"github.com/tollgate/tollgate/pkg/boltdb"
-	"github.com/tollgate/tollgate/pkg/client"
 	"github.com/tollgate/tollgate/pkg/errs"
 	"github.com/tollgate/tollgate/pkg/pagetoken"
 	"github.com/tollgate/tollgate/pkg/server"
+	"github.com/tollgate/tollgate/pkg/servertest"
 	membershipv1 "github.com/tollgate/tollgate/proto/tollgate/membership/v1"
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
 	tokenv1 "github.com/tollgate/tollgate/proto/tollgate/token/v1"
@@ -217,44 +213,18 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	h.store = cfg.Store
 	h.svc = NewService(cfg)
 
-	_, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{
-		Component:  "token",
-		Logger:     logger,
-		Registerer: prometheus.NewRegistry(),
-		Identity:   auth.NewVerifier(key.Public().(ed25519.PublicKey)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Register(&tokenv1.TokenService_ServiceDesc, h.svc)
-	lis := bufconn.Listen(1 << 20)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopService = sync.OnceFunc(h.svc.Start(ctx))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	conn, err := client.Dial("passthrough:///bufnet", client.Options{
-		Signer: auth.NewSigner(key, "gateway", 0),
-		DialOptions: []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-			return lis.DialContext(ctx)
-		})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.client = tokenv1.NewTokenServiceClient(conn)
+	// Registered before the server's cleanup, so it runs after it.
 	t.Cleanup(func() {
-		_ = conn.Close()
 		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
 		h.stopService()
 		_ = db.Close()
 	})
+	srv := servertest.Start(t, "token", func(s *server.Server) {
+		s.Register(&tokenv1.TokenService_ServiceDesc, h.svc)
+	}, servertest.Options{Logs: io.MultiWriter(h.logs, testWriter{t})})
+	h.client = tokenv1.NewTokenServiceClient(srv.Conn)
 	return h
 }
 
