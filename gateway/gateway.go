@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -58,6 +59,9 @@ type Config struct {
 	// Settings tune token validation, rate limits and quotas (defaults
 	// from NewSettings when nil).
 	Settings *Settings
+	// HTTPS, if set, makes Run serve HTTPS with the certificate it supplies
+	// (component.HTTPSFlags); nil serves plain HTTP.
+	HTTPS *tls.Config
 }
 
 // Gateway is the REST edge.
@@ -197,8 +201,10 @@ func Run(ctx context.Context, cfg Config, lis net.Listener) error {
 	background, stopBackground := context.WithCancel(context.Background())
 	var loops sync.WaitGroup
 	g.Start(background, &loops)
-	cfg.Env.Logger.Info("serving HTTP", "addr", lis.Addr().String())
-	err = component.ServeHTTP(ctx, NewHTTPServer(g.Handler()), lis, cfg.Env.ShutdownTimeout)
+	srv := NewHTTPServer(g.Handler())
+	srv.TLSConfig = cfg.HTTPS
+	cfg.Env.Logger.Info("serving HTTP", "addr", lis.Addr().String(), "tls", cfg.HTTPS != nil)
+	err = component.ServeHTTP(ctx, srv, lis, cfg.Env.ShutdownTimeout)
 	// The loops outlive the HTTP server so the last token uses are reported.
 	stopBackground()
 	loops.Wait()

@@ -32,6 +32,8 @@ func commands() []command {
 		{"up", "run the whole suite in one process", runUp},
 		{"dev token", "print a development user token (JWT) for an email", runDevToken},
 		{"simulate", "ingest realistic device logs into a running suite", runSimulate},
+		{"backup", "copy every service's database of a running suite (online)", runBackup},
+		{"restore", "put a backup's databases into a stopped suite's data dir", runRestore},
 	}
 	cmds = append(cmds, orgCommands()...)
 	cmds = append(cmds, deviceCommands()...)

@@ -26,6 +26,7 @@ import (
 	"github.com/tollgate/tollgate/pkg/client"
 	"github.com/tollgate/tollgate/pkg/config"
 	"github.com/tollgate/tollgate/pkg/server"
+	adminv1 "github.com/tollgate/tollgate/proto/tollgate/admin/v1"
 )
 
 // Component names, also used as peer names and in internal identities.
@@ -116,7 +117,8 @@ func DatabasePath(dataDir, service string) string {
 	return filepath.Join(dataDir, service+".db")
 }
 
-// Run serves svc on lis until ctx ends.
+// Run serves svc on lis until ctx ends, together with the AdminService
+// (backups) that every service offers.
 func Run(ctx context.Context, svc Service, env Env, lis net.Listener) (err error) {
 	if env.Logger == nil || env.Registerer == nil || env.Signer == nil || env.Verifier == nil {
 		return errors.New("component: logger, registerer, signer and verifier are required")
@@ -143,6 +145,7 @@ func Run(ctx context.Context, svc Service, env Env, lis net.Listener) (err error
 	if err != nil {
 		return err
 	}
+	srv.Register(&adminv1.AdminService_ServiceDesc, &adminServer{service: svc.Name, db: db})
 	cleanup, err := svc.Setup(ctx, &env, db, srv)
 	if err != nil {
 		return fmt.Errorf("%s: setup: %w", svc.Name, err)

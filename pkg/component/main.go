@@ -32,6 +32,8 @@ type Flags struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	Peers           map[string]*string
+	TLS             ServerTLSFlags // the gRPC server's certificate, and client CAs for mutual TLS
+	PeerTLS         PeerTLSFlags   // TLS of calls to peers
 }
 
 // Register defines the common flags on fs, with one --<peer>-addr per peer.
@@ -46,6 +48,8 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultGRPCAddr string, peers []strin
 	for _, p := range peers {
 		f.Peers[p] = fs.String(p+"-addr", "", "gRPC address of the "+p+" service (required)")
 	}
+	f.TLS.Register(fs)
+	f.PeerTLS.Register(fs)
 }
 
 // Check reports every invalid setting at once.
@@ -62,6 +66,8 @@ func (f *Flags) Check(p *config.Problems) {
 	for name, addr := range f.Peers {
 		p.HostPort(name+"-addr", *addr)
 	}
+	f.TLS.Check(p)
+	f.PeerTLS.Check(p)
 }
 
 // Main is the whole main function of a service binary: flags and
@@ -112,6 +118,14 @@ func runStandalone(ctx context.Context, svc Service, f Flags, settings Settings,
 	for name, addr := range f.Peers {
 		peers[name] = *addr
 	}
+	serverOptions, err := f.TLS.ServerOptions(logger)
+	if err != nil {
+		return fmt.Errorf("--tls-cert/--tls-key/--tls-client-ca: %w", err)
+	}
+	peerTLS, err := f.PeerTLS.Credentials(logger)
+	if err != nil {
+		return fmt.Errorf("--peer-tls-*: %w", err)
+	}
 	reg := obs.NewRegistry()
 	env := Env{
 		DataDir:         f.DataDir,
@@ -122,6 +136,8 @@ func runStandalone(ctx context.Context, svc Service, f Flags, settings Settings,
 		Peers:           peers,
 		Secret:          key.Seed(),
 		ShutdownTimeout: f.ShutdownTimeout,
+		ServerOptions:   serverOptions,
+		ClientTLS:       peerTLS,
 		Settings:        settings,
 	}
 	lis, err := net.Listen("tcp", f.GRPCAddr)
@@ -143,14 +159,20 @@ func runStandalone(ctx context.Context, svc Service, f Flags, settings Settings,
 
 // ServeHTTP serves srv (on lis if given, else srv.Addr) until ctx ends,
 // then shuts it down gracefully, letting in-flight requests finish for up
-// to drain.
+// to drain. A srv.TLSConfig (from HTTPSFlags) makes it serve HTTPS with
+// the certificate that config supplies.
 func ServeHTTP(ctx context.Context, srv *http.Server, lis net.Listener, drain time.Duration) error {
 	errc := make(chan error, 1)
 	go func() {
 		var err error
-		if lis != nil {
+		switch {
+		case lis != nil && srv.TLSConfig != nil:
+			err = srv.ServeTLS(lis, "", "")
+		case lis != nil:
 			err = srv.Serve(lis)
-		} else {
+		case srv.TLSConfig != nil:
+			err = srv.ListenAndServeTLS("", "")
+		default:
 			err = srv.ListenAndServe()
 		}
 		errc <- err

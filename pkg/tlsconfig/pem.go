@@ -3,8 +3,11 @@ package tlsconfig
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 )
+
+var errNoCertificates = errors.New("no PEM certificates found")
 
 // parseKeyPair reads a PEM certificate chain and its private key; a key
 // that does not match the certificate is an error.

@@ -1,7 +1,6 @@
 package tlsconfig
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +11,30 @@ import (
 // DefaultReloadInterval is how often, at most, the files are checked for
 // changes. Checks happen on handshakes, so an idle process does no I/O.
 const DefaultReloadInterval = 5 * time.Second
+
+// Options tune how files are watched.
+type Options struct {
+	// ReloadInterval bounds how often the files are checked; zero means
+	// DefaultReloadInterval.
+	ReloadInterval time.Duration
+	// Logger reports reloads and files that fail to load; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) interval() time.Duration {
+	if o.ReloadInterval <= 0 {
+		return DefaultReloadInterval
+	}
+	return o.ReloadInterval
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.Default()
+	}
+	return o.Logger
+}
 
 // watched is a value parsed from a set of files and re-parsed when any of
 // them changes. A change that does not parse (a file caught half written,
@@ -107,29 +130,3 @@ func (w *watched[T]) load() (T, []os.FileInfo, error) {
 	}
 	return value, stamps, nil
 }
-
-// Options tune how files are watched.
-type Options struct {
-	// ReloadInterval bounds how often the files are checked; zero means
-	// DefaultReloadInterval.
-	ReloadInterval time.Duration
-	// Logger reports reloads and files that fail to load; nil means
-	// slog.Default().
-	Logger *slog.Logger
-}
-
-func (o Options) interval() time.Duration {
-	if o.ReloadInterval <= 0 {
-		return DefaultReloadInterval
-	}
-	return o.ReloadInterval
-}
-
-func (o Options) logger() *slog.Logger {
-	if o.Logger == nil {
-		return slog.Default()
-	}
-	return o.Logger
-}
-
-var errNoCertificates = errors.New("no PEM certificates found")

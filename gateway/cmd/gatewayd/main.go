@@ -24,7 +24,7 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	fs := flag.NewFlagSet("gatewayd", flag.ContinueOnError)
-	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP (or, with --https-cert, HTTPS) listen address")
 	identityKey := fs.String("identity-key", "", "PEM Ed25519 private key shared by the components for the internal identity (required)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may drain on SIGTERM")
@@ -32,6 +32,10 @@ func run() int {
 	for _, b := range gateway.Backends {
 		backends[b] = fs.String(b+"-addr", "", "gRPC address of the "+b+" service (required)")
 	}
+	var https component.HTTPSFlags
+	https.Register(fs)
+	var peerTLS component.PeerTLSFlags
+	peerTLS.Register(fs)
 	var users gateway.UserAuthFlags
 	users.Register(fs)
 	settings := gateway.NewSettings()
@@ -58,6 +62,8 @@ func run() int {
 		p.HostPort(name+"-addr", *addr)
 		peers[name] = *addr
 	}
+	https.Check(&p)
+	peerTLS.Check(&p)
 	users.Check(&p)
 	settings.Check(&p)
 	if err := p.Err(); err != nil {
@@ -78,6 +84,16 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "user tokens:", err)
 		return 1
 	}
+	httpsConfig, err := https.Config(logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "--https-cert/--https-key:", err)
+		return 1
+	}
+	backendTLS, err := peerTLS.Credentials(logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "--peer-tls-*:", err)
+		return 1
+	}
 	reg := obs.NewRegistry()
 	cfg := gateway.Config{
 		Env: component.Env{
@@ -88,10 +104,12 @@ func run() int {
 			Peers:           peers,
 			Secret:          key.Seed(),
 			ShutdownTimeout: *shutdownTimeout,
+			ClientTLS:       backendTLS,
 		},
 		Gatherer: reg,
 		Users:    verifier,
 		Settings: settings,
+		HTTPS:    httpsConfig,
 	}
 	lis, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
