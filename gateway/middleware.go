@@ -53,6 +53,11 @@ func (w *recordingWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
+	// Every 503 says when to retry, including those grpc-gateway writes
+	// itself for a stream that fails before its first record.
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
