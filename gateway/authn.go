@@ -112,7 +112,7 @@ type credentialResult struct {
 // token. Clients that keep failing are slowed down per address first.
 func (g *Gateway) authenticateRequest(r *http.Request, apiTokensOnly bool) (credentialResult, *rejection) {
 	now := g.tokens.now()
-	client := clientAddress(r)
+	client := g.clients.of(r)
 	if s := g.failures.peek(client, now); s.remaining < 1 {
 		return credentialResult{}, rateLimited("AUTH_RATE_LIMITED",
 			"too many failed authentication attempts from this address; wait before retrying", s)

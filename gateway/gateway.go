@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -82,6 +83,7 @@ type Gateway struct {
 	// openAPIHeaders go on every Open API response (Deprecation, Sunset).
 	openAPIHeaders map[string]string
 	metrics        *httpMetrics
+	clients        clientAddresses // client addresses, behind trusted proxies too
 	// useInterval is how often token uses are reported.
 	useInterval time.Duration
 	logger      *slog.Logger
@@ -96,6 +98,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		cfg.Settings = NewSettings()
 	}
 	set := cfg.Settings
+	clients, err := parseTrustedProxies(set.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: trusted proxies: %w", err)
+	}
 	metrics, err := newHTTPMetrics(cfg.Env.Registerer)
 	if err != nil {
 		return nil, err
@@ -114,6 +120,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		export:         exportv1.NewExportServiceClient(conns[component.Export]),
 		openAPIHeaders: set.openAPIHeaders(),
 		metrics:        metrics,
+		clients:        clients,
 		useInterval:    set.UseReportInterval,
 		logger:         cfg.Env.Logger,
 		health:         map[string]healthpb.HealthClient{},

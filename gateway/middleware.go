@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -116,7 +115,7 @@ func (g *Gateway) observe(route string, next http.Handler) http.Handler {
 			// The URL path never carries credentials; query strings are left
 			// out since clients sometimes put secrets there by mistake.
 			logger.Log(ctx, level, "http", "method", r.Method, "path", r.URL.Path, "status", status,
-				"bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "client", clientAddress(r))
+				"bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "client", g.clients.of(r))
 		}()
 		next.ServeHTTP(rw, r.WithContext(ctx))
 	})
@@ -148,12 +147,4 @@ func limitBody(max int64, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// clientAddress is the client's IP as seen by the gateway's listener.
-func clientAddress(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }

@@ -23,6 +23,9 @@ type Settings struct {
 	// as Deprecation and Sunset headers on every Open API response.
 	OpenAPIDeprecation string
 	OpenAPISunset      string
+	// TrustedProxies are the reverse proxies (CIDRs) whose X-Forwarded-For
+	// names the client address used for limits and logs.
+	TrustedProxies string
 }
 
 // NewSettings returns the defaults.
@@ -52,6 +55,7 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.TokenValidateTimeout, "token-validate-timeout", s.TokenValidateTimeout, "deadline of one token validation call")
 	fs.Int64Var(&s.MaxBodyBytes, "max-body-bytes", s.MaxBodyBytes, "largest accepted request body")
 	fs.StringVar(&s.OpenAPIDeprecation, "openapi-deprecation", "", "RFC 3339 time sent as the Deprecation header of Open API responses (empty: none)")
+	fs.StringVar(&s.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies (e.g. the ingress controller's pods) whose X-Forwarded-For gives the client address for rate limits and logs")
 	fs.StringVar(&s.OpenAPISunset, "openapi-sunset", "", "RFC 3339 time sent as the Sunset header of Open API responses (empty: none)")
 }
 
@@ -79,9 +83,12 @@ func (s *Settings) Check(p *config.Problems) {
 	p.Positive("token-use-report-interval", s.UseReportInterval)
 	p.Positive("token-validate-timeout", s.TokenValidateTimeout)
 	p.Range("max-body-bytes", s.MaxBodyBytes, 1024, 64<<20)
-	for flag, v := range map[string]string{"openapi-deprecation": s.OpenAPIDeprecation, "openapi-sunset": s.OpenAPISunset} {
-		if _, err := time.Parse(time.RFC3339, v); v != "" && err != nil {
-			p.Addf(flag, "must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
+	for _, f := range []struct{ flag, value string }{{"openapi-deprecation", s.OpenAPIDeprecation}, {"openapi-sunset", s.OpenAPISunset}} {
+		if _, err := time.Parse(time.RFC3339, f.value); f.value != "" && err != nil {
+			p.Addf(f.flag, "must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
 		}
+	}
+	if _, err := parseTrustedProxies(s.TrustedProxies); err != nil {
+		p.Addf("trusted-proxies", "%v", err)
 	}
 }
