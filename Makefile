@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
 
-MODULES := proto pkg services/tenancy services/membership services/token services/export gateway cmd/tollgate
+MODULES := proto pkg services/tenancy services/membership services/token services/export gateway cmd/tollgate deploy/check
 BINARIES := tollgate:./cmd/tollgate gatewayd:./gateway/cmd/gatewayd \
 	tenancyd:./services/tenancy/cmd/tenancyd membershipd:./services/membership/cmd/membershipd \
 	tokend:./services/token/cmd/tokend exportd:./services/export/cmd/exportd
@@ -21,7 +21,7 @@ TOOLS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/protoc-g
 BUF := PATH="$(TOOLS_DIR):$$PATH" $(TOOLS_DIR)/buf
 GO_TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: build test test-go lint generate gen-check tools protodeps check-workspace tidy run clean fuzz
+.PHONY: build test test-go lint generate gen-check tools protodeps check-workspace tidy run clean fuzz bench load images manifests-check fuzz-short fuzz-run soak
 
 ## build: every binary into bin/ (bin/tollgate is the CLI and all-in-one launcher)
 build:
@@ -34,10 +34,26 @@ run: build
 	./bin/tollgate up --dev --http-addr 127.0.0.1:8080 --data-dir ./data
 
 ## test: workspace consistency, lint, generated code in sync, and every module's tests with -race
-test: check-workspace lint gen-check test-go
+test: check-workspace lint gen-check manifests-check test-go fuzz-short
 
 test-go:
 	@for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
+
+## images: one OCI image archive per component in build/images/<component>.tar, without a Docker engine
+# Static linux binaries on scratch, user 65532, tagged with the version pinned
+# in deploy/kubernetes/base/kustomization.yaml; reproducible (prints digests).
+IMAGE_ARCH ?= $(shell go env GOARCH)
+IMAGES_DIR := $(CURDIR)/build/images
+images:
+	@mkdir -p $(IMAGES_DIR)/bin
+	@for b in $(filter-out tollgate:%,$(BINARIES)); do name=$${b%%:*}; pkg=$${b#*:}; \
+		echo "go build -o build/images/bin/$$name $$pkg (linux/$(IMAGE_ARCH))"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) go build -trimpath -buildvcs=false -ldflags='-s -w' -o $(IMAGES_DIR)/bin/$$name $$pkg; done
+	cd deploy/check && go run ./cmd/imagebuild -arch $(IMAGE_ARCH) -bin-dir $(IMAGES_DIR)/bin -out $(IMAGES_DIR)
+
+## manifests-check: render deploy/kubernetes with kustomize, decode strictly, check our rules, and docs/operations.md's settings tables against the binaries
+manifests-check: build
+	cd deploy/check && TOLLGATE_BIN_DIR=$(CURDIR)/bin go test -count=1 ./...
 
 ## lint: buf lint and format, gofmt, go vet of every module built on its own
 lint: tools protodeps
@@ -90,10 +106,44 @@ tidy:
 	@for m in $(MODULES) proto/tools; do (cd $$m && GOWORK=off GOFLAGS=-mod=mod go mod tidy); done
 	go work sync
 
-## fuzz: longer fuzzing runs (FUZZTIME per target)
+## bench: the repo's Go micro-benchmarks and the quick harness scenarios; tables into docs/performance.md (<!-- bench:… -->)
+# Not part of `make test`. Loopback only; takes a few minutes.
+BENCH := $(CURDIR)/bin/tollgate-bench
+bench: build
+	CGO_ENABLED=0 go build -trimpath -o $(BENCH) ./cmd/tollgate-bench
+	$(BENCH) -profile quick -gobench -repo $(CURDIR) -tollgate bin/tollgate \
+		-doc docs/performance.md -section bench -label 'make bench'
+
+## load: the full scenarios (1M records, PostgreSQL 15 reference); tables into docs/performance.md (<!-- load:… -->)
+# Needs the Debian package postgresql (installed here when missing and we are root;
+# without it the tables say so). About 5 minutes on 2 cores.
+load: build
+	CGO_ENABLED=0 go build -trimpath -o $(BENCH) ./cmd/tollgate-bench
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		  { echo "PostgreSQL not found: apt-get install postgresql"; apt-get install -y --no-install-recommends postgresql >/dev/null; } || \
+		  echo "PostgreSQL not found and not installable here: the load tables will say so"; }
+	$(BENCH) -profile full -tollgate bin/tollgate -doc docs/performance.md -section load -label 'make load'
+
+## fuzz: longer fuzzing runs (FUZZTIME per target); fuzz-short (in `make test`) runs each for FUZZTIME_SHORT
+# Each entry is module:package:target (go test -fuzz takes one target per run).
+FUZZ_TARGETS := pkg:./apitoken:FuzzParse pkg:./pagetoken:FuzzDecode pkg:./logs/logline:FuzzDecode \
+	pkg:./logs/logline:FuzzRoundTrip cmd/tollgate:.:FuzzRESTJSON
 FUZZTIME ?= 60s
+FUZZTIME_SHORT ?= 3s
 fuzz:
-	cd pkg && go test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./pagetoken
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_FOR=$(FUZZTIME)
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_FOR=$(FUZZTIME_SHORT)
+fuzz-run:
+	@for f in $(FUZZ_TARGETS); do m=$${f%%:*}; rest=$${f#*:}; pkg=$${rest%%:*}; target=$${rest#*:}; \
+		echo "== fuzz $$m $$pkg $$target for $(FUZZ_FOR)"; \
+		(cd $$m && go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZ_FOR) $$pkg); done
+
+## soak: a real suite at a steady rate for SOAK_DURATION (default 10m); the table goes into docs/performance.md (<!-- soak:… -->)
+SOAK_DURATION ?= 10m
+soak:
+	cd cmd/tollgate && SOAK_DURATION=$(SOAK_DURATION) SOAK_WRITE_DOCS=1 go test -count=1 -run '^TestSoak$$' -v -timeout 2h .
 
 clean:
 	rm -rf bin build
