@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate/tollgate/pkg/logs/category"
+	"github.com/tollgate/tollgate/pkg/logs/logjson"
 	"github.com/tollgate/tollgate/pkg/logs/logline"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 )
@@ -89,25 +90,28 @@ func csvHeader(c category.Category) []byte {
 	return b.Bytes()
 }
 
-// renderLogStream turns each streamed record into one NDJSON line or CSV
-// row (the runtime adds the newline), instead of grpc-gateway's default
-// {"result": …} envelope.
+// renderLogStream turns each streamed batch into NDJSON lines (the REST
+// API's JSON, rendered by logjson) or CSV rows,
+// one record per line (the runtime adds the last newline), instead of
+// grpc-gateway's default {"result": …} envelope.
 func renderLogStream(ctx context.Context, resp proto.Message) (any, error) {
-	record, ok := streamedRecord(resp)
+	records, ok := streamedRecords(resp)
 	if !ok {
 		return resp, nil
 	}
 	st, _ := ctx.Value(logStreamKey{}).(*logStream)
 	if st == nil || !st.csv {
-		line, err := marshaler.Marshal(record)
-		if err != nil {
-			return nil, err
+		data := make([]byte, 0, 640*len(records))
+		for i, r := range records {
+			if i > 0 {
+				data = append(data, '\n')
+			}
+			var err error
+			if data, err = logjson.Append(data, r); err != nil {
+				return nil, err
+			}
 		}
-		return &httpbody.HttpBody{ContentType: contentTypeNDJSON, Data: line}, nil
-	}
-	row, err := logline.AppendColumns(nil, record)
-	if err != nil {
-		return nil, err
+		return &httpbody.HttpBody{ContentType: contentTypeNDJSON, Data: data}, nil
 	}
 	var b bytes.Buffer
 	if !st.headerWritten {
@@ -115,22 +119,29 @@ func renderLogStream(ctx context.Context, resp proto.Message) (any, error) {
 		st.headerWritten = true
 	}
 	cw := csv.NewWriter(&b)
-	if err := cw.Write(row); err != nil {
-		return nil, err
+	row := make([]string, 0, 64)
+	for _, r := range records {
+		var err error
+		if row, err = logline.AppendColumns(row[:0], r); err != nil {
+			return nil, err
+		}
+		if err := cw.Write(row); err != nil {
+			return nil, err
+		}
 	}
 	cw.Flush()
 	return &httpbody.HttpBody{ContentType: contentTypeCSV, Data: bytes.TrimSuffix(b.Bytes(), []byte("\n"))}, nil
 }
 
-// streamedRecord finds the record in a log stream message. With
-// `response_body: "log"` the generated handler wraps each message in a type
-// that exposes the body through XXX_ResponseBody.
-func streamedRecord(resp proto.Message) (*exportv1.LogRecord, bool) {
+// streamedRecords finds the records in a log stream message. With
+// `response_body: "logs"` the generated handler wraps each message in a
+// type that exposes the body through XXX_ResponseBody.
+func streamedRecords(resp proto.Message) ([]*exportv1.LogRecord, bool) {
 	if m, ok := resp.(*exportv1.StreamLogsResponse); ok {
-		return m.GetLog(), true
+		return m.GetLogs(), true
 	}
 	if rb, ok := resp.(interface{ XXX_ResponseBody() interface{} }); ok {
-		r, ok := rb.XXX_ResponseBody().(*exportv1.LogRecord)
+		r, ok := rb.XXX_ResponseBody().([]*exportv1.LogRecord)
 		return r, ok
 	}
 	return nil, false

@@ -14,7 +14,7 @@ import (
 	"github.com/tollgate/tollgate/pkg/resource"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
-	"github.com/tollgate/tollgate/services/export/simulate"
+	"github.com/tollgate/tollgate/pkg/logs/simulate"
 )
 
 // runSimulate ingests realistic records of every category for a device of

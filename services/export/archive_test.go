@@ -17,7 +17,7 @@ import (
 
 	"github.com/tollgate/tollgate/pkg/logs/logline"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/simulate"
+	"github.com/tollgate/tollgate/pkg/logs/simulate"
 )
 
 // vendorPair is the regular expression the vendor's own client parses

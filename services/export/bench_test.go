@@ -10,7 +10,7 @@ import (
 	"time"
 
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/simulate"
+	"github.com/tollgate/tollgate/pkg/logs/simulate"
 )
 
 // BenchmarkStreamLogs streams 20k and 200k records of every category over

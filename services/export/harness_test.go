@@ -261,7 +261,7 @@ func (h *harness) streamAll(ctx context.Context, req *exportv1.StreamLogsRequest
 		if err != nil {
 			return out, err
 		}
-		out = append(out, resp.GetLog())
+		out = append(out, resp.GetLogs()...)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tollgate/tollgate/pkg/errs"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/services/export/simulate"
+	"github.com/tollgate/tollgate/pkg/logs/simulate"
 	"github.com/tollgate/tollgate/services/export/store"
 )
 

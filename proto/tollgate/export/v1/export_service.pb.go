@@ -253,11 +253,13 @@ func (x *StreamLogsRequest) GetFormat() string {
 	return ""
 }
 
-// StreamLogsResponse carries one record.
+// StreamLogsResponse carries the next records, in time order. Batching
+// keeps the per-message cost of gRPC (and of each HTTP chunk) off every
+// record.
 type StreamLogsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The record.
-	Log           *LogRecord `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
+	// The records.
+	Logs          []*LogRecord `protobuf:"bytes,1,rep,name=logs,proto3" json:"logs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -292,9 +294,9 @@ func (*StreamLogsResponse) Descriptor() ([]byte, []int) {
 	return file_tollgate_export_v1_export_service_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *StreamLogsResponse) GetLog() *LogRecord {
+func (x *StreamLogsResponse) GetLogs() []*LogRecord {
 	if x != nil {
-		return x.Log
+		return x.Logs
 	}
 	return nil
 }
@@ -632,9 +634,9 @@ const file_tollgate_export_v1_export_service_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12,\n" +
-	"\x06format\x18\x05 \x01(\tB\x14\xbaH\x11r\x0fR\x00R\x06ndjsonR\x03csvR\x06format\"E\n" +
-	"\x12StreamLogsResponse\x12/\n" +
-	"\x03log\x18\x01 \x01(\v2\x1d.tollgate.export.v1.LogRecordR\x03log\"\xc1\x01\n" +
+	"\x06format\x18\x05 \x01(\tB\x14\xbaH\x11r\x0fR\x00R\x06ndjsonR\x03csvR\x06format\"G\n" +
+	"\x12StreamLogsResponse\x121\n" +
+	"\x04logs\x18\x01 \x03(\v2\x1d.tollgate.export.v1.LogRecordR\x04logs\"\xc1\x01\n" +
 	"\x11IngestLogsRequest\x12f\n" +
 	"\x06device\x18\x01 \x01(\tBN\xbaHKrI2G^organizations/[a-z0-9][a-z0-9-]{0,62}/devices/[a-z0-9][a-z0-9-]{0,62}$R\x06device\x12D\n" +
 	"\arecords\x18\x02 \x03(\v2\x1d.tollgate.export.v1.LogRecordB\v\xbaH\b\x92\x01\x05\b\x01\x10\x90NR\arecords\"?\n" +
@@ -649,11 +651,11 @@ const file_tollgate_export_v1_export_service_proto_rawDesc = "" +
 	"\x16PurgeDeviceLogsRequest\x12f\n" +
 	"\x06device\x18\x01 \x01(\tBN\xbaHKrI2G^organizations/[a-z0-9][a-z0-9-]{0,62}/devices/[a-z0-9][a-z0-9-]{0,62}$R\x06device\"B\n" +
 	"\x17PurgeDeviceLogsResponse\x12'\n" +
-	"\x0fdeleted_records\x18\x01 \x01(\x03R\x0edeletedRecords2\xe7\x04\n" +
+	"\x0fdeleted_records\x18\x01 \x01(\x03R\x0edeletedRecords2\xe8\x04\n" +
 	"\rExportService\x12\x8a\x01\n" +
-	"\bListLogs\x12#.tollgate.export.v1.ListLogsRequest\x1a$.tollgate.export.v1.ListLogsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=organizations/*/devices/*}/logs\x12\x9e\x01\n" +
+	"\bListLogs\x12#.tollgate.export.v1.ListLogsRequest\x1a$.tollgate.export.v1.ListLogsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=organizations/*/devices/*}/logs\x12\x9f\x01\n" +
 	"\n" +
-	"StreamLogs\x12%.tollgate.export.v1.StreamLogsRequest\x1a&.tollgate.export.v1.StreamLogsResponse\"?\x82\xd3\xe4\x93\x029b\x03log\x122/v1/{parent=organizations/*/devices/*}/logs:stream0\x01\x12]\n" +
+	"StreamLogs\x12%.tollgate.export.v1.StreamLogsRequest\x1a&.tollgate.export.v1.StreamLogsResponse\"@\x82\xd3\xe4\x93\x02:b\x04logs\x122/v1/{parent=organizations/*/devices/*}/logs:stream0\x01\x12]\n" +
 	"\n" +
 	"IngestLogs\x12%.tollgate.export.v1.IngestLogsRequest\x1a&.tollgate.export.v1.IngestLogsResponse(\x01\x12]\n" +
 	"\n" +
@@ -693,7 +695,7 @@ var file_tollgate_export_v1_export_service_proto_depIdxs = []int32{
 	11, // 2: tollgate.export.v1.ListLogsResponse.logs:type_name -> tollgate.export.v1.LogRecord
 	10, // 3: tollgate.export.v1.StreamLogsRequest.start_time:type_name -> google.protobuf.Timestamp
 	10, // 4: tollgate.export.v1.StreamLogsRequest.end_time:type_name -> google.protobuf.Timestamp
-	11, // 5: tollgate.export.v1.StreamLogsResponse.log:type_name -> tollgate.export.v1.LogRecord
+	11, // 5: tollgate.export.v1.StreamLogsResponse.logs:type_name -> tollgate.export.v1.LogRecord
 	11, // 6: tollgate.export.v1.IngestLogsRequest.records:type_name -> tollgate.export.v1.LogRecord
 	0,  // 7: tollgate.export.v1.ExportService.ListLogs:input_type -> tollgate.export.v1.ListLogsRequest
 	2,  // 8: tollgate.export.v1.ExportService.StreamLogs:input_type -> tollgate.export.v1.StreamLogsRequest

@@ -246,7 +246,7 @@ type response_ExportService_StreamLogs_0 struct {
 
 func (m response_ExportService_StreamLogs_0) XXX_ResponseBody() interface{} {
 	response := m.StreamLogsResponse
-	return response.Log
+	return response.Logs
 }
 
 var (

@@ -35,8 +35,8 @@ const (
 type ExportServiceClient interface {
 	// ListLogs returns one page of a device's logs in time order.
 	ListLogs(ctx context.Context, in *ListLogsRequest, opts ...grpc.CallOption) (*ListLogsResponse, error)
-	// StreamLogs streams every matching record in time order (NDJSON over
-	// REST; CSV for a single category).
+	// StreamLogs streams every matching record in time order, in batches
+	// (NDJSON over REST, one record per line; CSV for a single category).
 	StreamLogs(ctx context.Context, in *StreamLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamLogsResponse], error)
 	// IngestLogs is internal: collectors stream a device's records; the
 	// response counts the records made durable.
@@ -136,8 +136,8 @@ func (c *exportServiceClient) PurgeDeviceLogs(ctx context.Context, in *PurgeDevi
 type ExportServiceServer interface {
 	// ListLogs returns one page of a device's logs in time order.
 	ListLogs(context.Context, *ListLogsRequest) (*ListLogsResponse, error)
-	// StreamLogs streams every matching record in time order (NDJSON over
-	// REST; CSV for a single category).
+	// StreamLogs streams every matching record in time order, in batches
+	// (NDJSON over REST, one record per line; CSV for a single category).
 	StreamLogs(*StreamLogsRequest, grpc.ServerStreamingServer[StreamLogsResponse]) error
 	// IngestLogs is internal: collectors stream a device's records; the
 	// response counts the records made durable.
