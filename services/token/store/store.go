@@ -66,7 +66,7 @@ type Use struct {
 // name, device or create time; errors returned by the caller's admit or
 // mutate functions come back unchanged and nothing is written.
 type Store interface {
-	// CreateToken stores a new token. admit sees the device's existing
+	// CreateToken stores a new token. admit sees the device's unrevoked
 	// tokens in the same transaction and may refuse the new one (e.g. a
 	// per-device limit) by returning an error.
 	CreateToken(ctx context.Context, t *Token, admit func(existing []*Token) error) error

@@ -9,6 +9,8 @@
 //	                                                     + grace end; never a secret
 //	  device_tokens/<device name>\x00<create ns><id>   → empty (index: a device's tokens, oldest first)
 //	  grace_ends/<grace end ns><id>                    → empty (index: pending grace-period ends, earliest first)
+//	  device_live_tokens/<device name>\x00<create ns><id> → empty (index: a device's tokens not revoked, so
+//	                                                     creation checks its limit without reading revoked ones)
 //
 // Times in keys are 8-byte big-endian Unix nanoseconds. Indexes are written
 // in the same transaction as the records they point at.
@@ -31,6 +33,7 @@ var (
 	bucketTokens       = []byte("tokens")
 	bucketDeviceTokens = []byte("device_tokens")
 	bucketGraceEnds    = []byte("grace_ends")
+	bucketLiveTokens   = []byte("device_live_tokens")
 )
 
 // Schema is the token database schema; its migrations create the buckets.
@@ -38,6 +41,7 @@ var Schema = boltdb.Schema{
 	Service: "token",
 	Migrations: []boltdb.Migration{
 		boltdb.CreateBuckets(bucketTokens, bucketDeviceTokens, bucketGraceEnds),
+		{Name: "index unrevoked tokens", Apply: indexLiveTokens},
 	},
 }
 
@@ -70,12 +74,22 @@ func write(root *bolt.Bucket, old, t *store.Token) error {
 	if err := root.Bucket(bucketTokens).Put([]byte(t.ID), v); err != nil {
 		return err
 	}
+	key, err := deviceKey(t.Device, t.CreateTime, t.ID)
+	if err != nil {
+		return err
+	}
 	if old == nil {
-		key, err := deviceKey(t.Device, t.CreateTime, t.ID)
-		if err != nil {
+		if err := root.Bucket(bucketDeviceTokens).Put(key, nil); err != nil {
 			return err
 		}
-		if err := root.Bucket(bucketDeviceTokens).Put(key, nil); err != nil {
+	}
+	switch {
+	case (old == nil || old.RevokeTime.IsZero()) && !t.RevokeTime.IsZero():
+		if err := root.Bucket(bucketLiveTokens).Delete(key); err != nil {
+			return err
+		}
+	case old == nil && t.RevokeTime.IsZero():
+		if err := root.Bucket(bucketLiveTokens).Put(key, nil); err != nil {
 			return err
 		}
 	}
@@ -85,11 +99,11 @@ func write(root *bolt.Bucket, old, t *store.Token) error {
 	if t.Previous == nil {
 		return nil
 	}
-	key, err := graceKey(t.Previous.GraceEnd, t.ID)
+	grace, err := graceKey(t.Previous.GraceEnd, t.ID)
 	if err != nil {
 		return err
 	}
-	return root.Bucket(bucketGraceEnds).Put(key, nil)
+	return root.Bucket(bucketGraceEnds).Put(grace, nil)
 }
 
 func unindexGrace(root *bolt.Bucket, t *store.Token) error {
@@ -114,6 +128,12 @@ func insert(root *bolt.Bucket, t *store.Token) error {
 // deviceTokens walks the device's index from after (exclusive; zero for
 // the start) and calls visit for each token until it returns false.
 func deviceTokens(root *bolt.Bucket, device string, after store.Position, visit func(*store.Token) bool) error {
+	return walkDeviceIndex(root.Bucket(bucketDeviceTokens), root, device, after, visit)
+}
+
+// walkDeviceIndex walks a device-keyed index (all tokens, or the unrevoked
+// ones).
+func walkDeviceIndex(index, root *bolt.Bucket, device string, after store.Position, visit func(*store.Token) bool) error {
 	prefix, err := devicePrefix(device)
 	if err != nil {
 		return err
@@ -124,7 +144,7 @@ func deviceTokens(root *bolt.Bucket, device string, after store.Position, visit 
 			return err
 		}
 	}
-	c := root.Bucket(bucketDeviceTokens).Cursor()
+	c := index.Cursor()
 	k, _ := c.Seek(start)
 	if after.ID != "" && bytes.Equal(k, start) {
 		k, _ = c.Next()
@@ -152,7 +172,7 @@ func (s *Store) CreateToken(_ context.Context, t *store.Token, admit func([]*sto
 	return s.db.Update(func(_ *bolt.Tx, root *bolt.Bucket) error {
 		if admit != nil {
 			var existing []*store.Token
-			err := deviceTokens(root, t.Device, store.Position{}, func(e *store.Token) bool {
+			err := walkDeviceIndex(root.Bucket(bucketLiveTokens), root, t.Device, store.Position{}, func(e *store.Token) bool {
 				existing = append(existing, e)
 				return true
 			})
@@ -239,6 +259,9 @@ func (s *Store) DeleteDeviceTokens(_ context.Context, device string) ([]*store.T
 				return err
 			}
 			if err := index.Delete(key); err != nil {
+				return err
+			}
+			if err := root.Bucket(bucketLiveTokens).Delete(key); err != nil {
 				return err
 			}
 			if err := unindexGrace(root, t); err != nil {
@@ -343,5 +366,25 @@ func (s *Store) Import(_ context.Context, tokens []*store.Token) error {
 			}
 		}
 		return nil
+	})
+}
+
+// indexLiveTokens is schema migration 2: it creates the index of unrevoked
+// tokens and fills it from the stored records.
+func indexLiveTokens(_ *bolt.Tx, root *bolt.Bucket) error {
+	live, err := root.CreateBucketIfNotExists(bucketLiveTokens)
+	if err != nil {
+		return err
+	}
+	return root.Bucket(bucketTokens).ForEach(func(id, v []byte) error {
+		t, err := decode(id, v)
+		if err != nil || !t.RevokeTime.IsZero() {
+			return err
+		}
+		key, err := deviceKey(t.Device, t.CreateTime, t.ID)
+		if err != nil {
+			return err
+		}
+		return live.Put(key, nil)
 	})
 }

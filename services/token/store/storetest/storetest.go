@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateThenGet", testCreateThenGet},
 		{"CreateRefusesTakenID", testCreateRefusesTakenID},
 		{"AdmitSeesDeviceTokensAndCanRefuse", testAdmit},
+		{"AdmitSkipsRevokedTokens", testAdmitSkipsRevoked},
 		{"GetMissing", testGetMissing},
 		{"ListOldestFirstWithPositions", testListOrderAndPaging},
 		{"ListKeepsAndIsolatesDevices", testListKeepAndIsolation},
@@ -149,6 +150,42 @@ func testAdmit(t *testing.T, s store.Store) {
 	}
 	if err := s.CreateToken(ctx, newToken(deviceA, "tok4", base), func([]*store.Token) error { return nil }); err != nil {
 		t.Fatalf("admitted CreateToken: %v", err)
+	}
+}
+
+// Revoked tokens never count against a device's limit, and creation does
+// not read them (revoked tokens pile up over a device's life).
+func testAdmitSkipsRevoked(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	create(t, s, newToken(deviceA, "tok1", base))
+	create(t, s, newToken(deviceA, "tok2", base.Add(time.Second)))
+	if _, err := s.UpdateToken(ctx, "tok1", func(tok *store.Token) error {
+		tok.RevokeTime = base.Add(time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	err := s.CreateToken(ctx, newToken(deviceA, "tok3", base.Add(2*time.Second)), func(existing []*store.Token) error {
+		seen = ids(existing)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seen) != "[tok2]" {
+		t.Fatalf("admit saw %v, want [tok2]", seen)
+	}
+	// Deleting the device's tokens clears them from every index.
+	if _, err := s.DeleteDeviceTokens(ctx, deviceA); err != nil {
+		t.Fatal(err)
+	}
+	err = s.CreateToken(ctx, newToken(deviceA, "tok4", base.Add(3*time.Second)), func(existing []*store.Token) error {
+		seen = ids(existing)
+		return nil
+	})
+	if err != nil || len(seen) != 0 {
+		t.Fatalf("after DeleteDeviceTokens admit saw %v (%v)", seen, err)
 	}
 }
 
