@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
 
-MODULES := proto pkg services/tenancy services/membership services/token services/export gateway cmd/tollgate deploy/check
+MODULES := proto pkg services/tenancy services/membership services/token services/export gateway cmd/tollgate cmd/tollgate-bench deploy/check
 BINARIES := tollgate:./cmd/tollgate gatewayd:./gateway/cmd/gatewayd \
 	tenancyd:./services/tenancy/cmd/tenancyd membershipd:./services/membership/cmd/membershipd \
 	tokend:./services/token/cmd/tokend exportd:./services/export/cmd/exportd

@@ -52,10 +52,11 @@ func (rj *rejection) write(w http.ResponseWriter) {
 	writeStatus(w, rj.httpStatus, rj.status())
 }
 
-// errorHandler renders errors from the services (and from request
-// decoding) the same way as the gateway's own rejections, and makes sure an
-// unavailable backend is a 503 that says so.
-func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+// publicStatus is what a client may learn of an error from a service or
+// from request decoding: an unavailable backend is a 503 that says so
+// (never the transport's text, which names internal addresses), and
+// transport-level failures surfacing as Unknown become INTERNAL.
+func publicStatus(err error) *status.Status {
 	s, _ := status.FromError(err)
 	switch s.Code() {
 	case codes.Unavailable:
@@ -63,10 +64,20 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 			s = (&rejection{code: codes.Unavailable, reason: "BACKEND_UNAVAILABLE",
 				message: "a Tollgate service is unavailable; retry later"}).status()
 		}
-		w.Header().Set("Retry-After", "1")
 	case codes.Unknown:
-		// Transport-level failures surface as Unknown; never leak them.
 		s = status.New(codes.Internal, "internal error")
 	}
+	return s
+}
+
+// errorHandler renders errors from the services the same way as the
+// gateway's own rejections.
+func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
+	s := publicStatus(err)
 	writeStatus(w, runtime.HTTPStatusFromCode(s.Code()), s)
+}
+
+// streamErrorHandler is errorHandler's twin for server streams.
+func streamErrorHandler(_ context.Context, err error) *status.Status {
+	return publicStatus(err)
 }

@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithStreamErrorHandler(streamErrorHandler),
 		runtime.WithForwardResponseOption(g.fillCallerQuota),
 		runtime.WithForwardResponseRewriter(renderLogStream),
 	)
@@ -159,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	routes.Handle("GET /readyz", g.observe(routeProbe, http.HandlerFunc(g.readyz)))
 	routes.Handle("GET /metrics", g.observe(routeMetrics, promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})))
 	routes.Handle("GET /openapi.json", g.observe(routeOpenAPI, openAPI))
-	routes.Handle("/v1/", g.observe(routeAPI, limitBody(set.MaxBodyBytes, g.authenticate(selectLogStreamFormat(mux)))))
+	routes.Handle("/v1/", g.observe(routeAPI, requireUTF8(limitBody(set.MaxBodyBytes, g.authenticate(selectLogStreamFormat(mux))))))
 	routes.Handle("POST "+ArchivePath, g.observe(routeOpenAPIArchive, limitBody(set.MaxBodyBytes, http.HandlerFunc(g.archive))))
 	routes.Handle("/open-api/", g.observe(routeOther, http.HandlerFunc(openAPINotFound)))
 	routes.Handle("/", g.observe(routeOther, http.HandlerFunc(notFound)))

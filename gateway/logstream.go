@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -72,9 +73,13 @@ func selectLogStreamFormat(next http.Handler) http.Handler {
 			}
 			st.csv, st.category = true, c
 		}
-		rw := &recordingWriter{ResponseWriter: w}
+		rw := &streamErrorWriter{ResponseWriter: w}
 		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), logStreamKey{}, st)))
-		if st.csv && rw.status == 0 {
+		if rw.failed {
+			rw.writeStatus()
+			return
+		}
+		if st.csv && !rw.wrote {
 			// No records: the answer is still a CSV file, with its header.
 			w.Header().Set("Content-Type", contentTypeCSV)
 			_, _ = w.Write(csvHeader(st.category))
@@ -145,4 +150,55 @@ func streamedRecords(resp proto.Message) ([]*exportv1.LogRecord, bool) {
 		return r, ok
 	}
 	return nil, false
+}
+
+// streamErrorWriter holds back an error that a stream reports before its
+// first record, so the client gets the same google.rpc.Status body as for
+// any other failed request, not grpc-gateway's {"error": …} stream chunk.
+// Errors after the first record can only be the stream's last line.
+type streamErrorWriter struct {
+	http.ResponseWriter
+	wrote  bool // something of a successful stream was written
+	failed bool
+	code   int
+	body   bytes.Buffer
+}
+
+func (w *streamErrorWriter) WriteHeader(code int) {
+	if !w.wrote && code >= http.StatusBadRequest {
+		w.failed, w.code = true, code
+		return
+	}
+	w.wrote = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *streamErrorWriter) Write(b []byte) (int, error) {
+	if w.failed {
+		return w.body.Write(b)
+	}
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *streamErrorWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok && !w.failed {
+		f.Flush()
+	}
+}
+
+func (w *streamErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeStatus unwraps the held-back chunk and writes it as the answer.
+func (w *streamErrorWriter) writeStatus() {
+	body := bytes.TrimSpace(w.body.Bytes())
+	var chunk struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &chunk) == nil && len(chunk.Error) > 0 {
+		body = chunk.Error
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.ResponseWriter.WriteHeader(w.code)
+	_, _ = w.ResponseWriter.Write(body)
 }

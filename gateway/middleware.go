@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
@@ -144,6 +145,26 @@ func limitBody(max int64, next http.Handler) http.Handler {
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireUTF8 refuses paths and query parameters that are not UTF-8: they
+// would only fail later, inside gRPC, as an internal error.
+func requireUTF8(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		valid := utf8.ValidString(r.URL.Path)
+		for k, vs := range r.URL.Query() {
+			valid = valid && utf8.ValidString(k)
+			for _, v := range vs {
+				valid = valid && utf8.ValidString(v)
+			}
+		}
+		if !valid {
+			(&rejection{httpStatus: http.StatusBadRequest, code: codes.InvalidArgument, reason: "INVALID_UTF8",
+				message: "the request path and query parameters must be valid UTF-8"}).write(w)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -11,10 +11,10 @@ import (
 	"github.com/tollgate/tollgate/pkg/auth"
 	"github.com/tollgate/tollgate/pkg/client"
 	"github.com/tollgate/tollgate/pkg/component"
+	"github.com/tollgate/tollgate/pkg/logs/simulate"
 	"github.com/tollgate/tollgate/pkg/resource"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
-	"github.com/tollgate/tollgate/pkg/logs/simulate"
 )
 
 // runSimulate ingests realistic records of every category for a device of

@@ -123,7 +123,13 @@ func TestRateLimits(t *testing.T) {
 	}
 
 	// Failed authentications are limited per client address.
-	wrong := f.secret[:len(f.secret)-1] + "x" // checksum no longer matches
+	// Change the last checksum character (to one it is not): malformed.
+	last := f.secret[len(f.secret)-1]
+	replacement := "x"
+	if last == 'x' {
+		replacement = "y"
+	}
+	wrong := f.secret[:len(f.secret)-1] + replacement
 	for range 3 {
 		if r := s.do("GET", "/v1/token", map[string]string{"Authorization": bearer(wrong)}, ""); r.status != 401 {
 			t.Fatalf("bad token: %d", r.status)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
@@ -52,6 +53,11 @@ func Dial(target string, opts Options) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithPerRPCCredentials(opts.Signer.PerRPCCredentials(opts.TLS != nil)),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}),
+		// Peers are few and close: after an outage, reconnect within
+		// seconds rather than gRPC's default backoff of up to two minutes.
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{
+			BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second,
+		}, MinConnectTimeout: 5 * time.Second}),
 		grpc.WithDefaultServiceConfig(retryServiceConfig()),
 		grpc.WithChainUnaryInterceptor(propagateRequestID),
 		grpc.WithChainStreamInterceptor(propagateRequestIDStream),
