@@ -16,8 +16,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate/tollgate/pkg/logs/logline"
-	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	"github.com/tollgate/tollgate/pkg/logs/simulate"
+	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 )
 
 // vendorPair is the regular expression the vendor's own client parses

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	"github.com/tollgate/tollgate/pkg/logs/simulate"
+	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 )
 
 // BenchmarkStreamLogs streams 20k and 200k records of every category over

@@ -12,8 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tollgate/tollgate/pkg/errs"
-	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	"github.com/tollgate/tollgate/pkg/logs/simulate"
+	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
 	"github.com/tollgate/tollgate/services/export/store"
 )
 

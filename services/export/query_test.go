@@ -12,9 +12,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tollgate/tollgate/pkg/logs/category"
+	"github.com/tollgate/tollgate/pkg/logs/simulate"
 	"github.com/tollgate/tollgate/pkg/pagetoken"
 	exportv1 "github.com/tollgate/tollgate/proto/tollgate/export/v1"
-	"github.com/tollgate/tollgate/pkg/logs/simulate"
 )
 
 // secondsAfter is a fixed past instant plus n seconds.
