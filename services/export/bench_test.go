@@ -51,14 +51,14 @@ func benchmarkStream(b *testing.B, total int) {
 		}
 		n := 0
 		for {
-			_, err := stream.Recv()
+			batch, err := stream.Recv()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
 				b.Fatal(err)
 			}
-			n++
+			n += len(batch.GetLogs())
 		}
 		if n != total {
 			b.Fatalf("streamed %d records, want %d", n, total)
