@@ -86,15 +86,17 @@ func (g *Gateway) observe(route string, next http.Handler) http.Handler {
 		start := time.Now()
 		id := obs.AcceptRequestID(r.Header.Get("X-Request-Id"))
 		w.Header().Set("X-Request-Id", id)
-		logger := g.logger.With("request_id", id)
-		ctx := obs.WithLogger(obs.WithRequestID(r.Context(), id), logger)
+		// The request id goes into each log line rather than a derived
+		// logger: this runs on every request, and nothing below logs
+		// through the context.
+		ctx := obs.WithRequestID(r.Context(), id)
 		rw := &recordingWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				logger.Error("panic in HTTP handler", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				g.logger.Error("panic in HTTP handler", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if rw.status == 0 {
 					(&rejection{httpStatus: http.StatusInternalServerError, code: codes.Internal, reason: "INTERNAL", message: "internal error"}).write(rw)
 				}
@@ -115,7 +117,7 @@ func (g *Gateway) observe(route string, next http.Handler) http.Handler {
 			}
 			// The URL path never carries credentials; query strings are left
 			// out since clients sometimes put secrets there by mistake.
-			logger.Log(ctx, level, "http", "method", r.Method, "path", r.URL.Path, "status", status,
+			g.logger.Log(ctx, level, "http", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", status,
 				"bytes", rw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "client", g.clients.of(r))
 		}()
 		next.ServeHTTP(rw, r.WithContext(ctx))
