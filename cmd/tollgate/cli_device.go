@@ -44,11 +44,7 @@ func runDeviceCreate(ctx context.Context, args []string, out, errOut io.Writer) 
 	serial := c.fs.String("serial", "", "serial number, unique across the system (required)")
 	mac := c.fs.String("mac", "", "MAC address, e.g. 00:13:49:AA:BB:CC (required)")
 	id := c.fs.String("id", "", "ID, the last part of the name (default: generated)")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	parent, err := c.orgArg(pos[0])
+	parent, err := c.oneName(args, c.orgArg)
 	if err != nil {
 		return err
 	}
@@ -91,11 +87,7 @@ func runDeviceList(ctx context.Context, args []string, out, errOut io.Writer) er
 	c := newAPICommand("device list", "ORGANIZATION", out, errOut)
 	p := c.pageFlags()
 	state := c.fs.String("license-state", "", "only devices whose license is active or expired")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	parent, err := c.orgArg(pos[0])
+	parent, err := c.oneName(args, c.orgArg)
 	if err != nil {
 		return err
 	}
@@ -144,11 +136,7 @@ func daysLeft(d *tenancyv1.Device) string {
 
 func runDeviceGet(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("device get", "NAME", out, errOut)
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.deviceArg(pos[0])
+	name, err := c.oneName(args, c.deviceArg)
 	if err != nil {
 		return err
 	}
@@ -162,11 +150,7 @@ func runDeviceGet(ctx context.Context, args []string, out, errOut io.Writer) err
 func runDeviceUpdate(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("device update", "NAME", out, errOut)
 	f := c.deviceFlags()
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.deviceArg(pos[0])
+	name, err := c.oneName(args, c.deviceArg)
 	if err != nil {
 		return err
 	}
@@ -195,7 +179,7 @@ func runDeviceUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 	if len(mask) == 0 {
 		return c.usageErr("nothing to update: set --display-name, --model, --time-zone or --license-expire")
 	}
-	data, err := c.api.call(ctx, http.MethodPatch, "/v1/"+name, url.Values{"update_mask": {strings.Join(mask, ",")}}, d)
+	data, err := c.patch(ctx, name, mask, d)
 	if err != nil {
 		return err
 	}
@@ -204,11 +188,7 @@ func runDeviceUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 
 func runDeviceDelete(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("device delete", "NAME", out, errOut)
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.deviceArg(pos[0])
+	name, err := c.oneName(args, c.deviceArg)
 	if err != nil {
 		return err
 	}

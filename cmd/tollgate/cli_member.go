@@ -116,11 +116,7 @@ func runMemberList(ctx context.Context, args []string, out, errOut io.Writer) er
 
 func runMemberGet(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("member get", "NAME", out, errOut)
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.memberArg(pos[0])
+	name, err := c.oneName(args, c.memberArg)
 	if err != nil {
 		return err
 	}
@@ -137,11 +133,7 @@ func runMemberUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 	var caseList stringList
 	c.fs.Var(&caseList, "case", caseUsage+"; replaces all the member's cases")
 	clearCases := c.fs.Bool("clear-cases", false, "remove all the member's exceptional cases")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.memberArg(pos[0])
+	name, err := c.oneName(args, c.memberArg)
 	if err != nil {
 		return err
 	}
@@ -167,7 +159,7 @@ func runMemberUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 	if len(mask) == 0 {
 		return c.usageErr("nothing to update: set --privilege, --case or --clear-cases (an email never changes: delete and re-add the member)")
 	}
-	data, err := c.api.call(ctx, http.MethodPatch, "/v1/"+name, url.Values{"update_mask": {strings.Join(mask, ",")}}, m)
+	data, err := c.patch(ctx, name, mask, m)
 	if err != nil {
 		return err
 	}
@@ -176,11 +168,7 @@ func runMemberUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 
 func runMemberDelete(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("member delete", "NAME", out, errOut)
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.memberArg(pos[0])
+	name, err := c.oneName(args, c.memberArg)
 	if err != nil {
 		return err
 	}
@@ -194,11 +182,7 @@ func runMemberDelete(ctx context.Context, args []string, out, errOut io.Writer) 
 func runMemberCheckAccess(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("member check-access", "NAME", out, errOut)
 	target := c.fs.String("target", "", "organizations/{org} or organizations/{org}/devices/{device} (required)")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.memberArg(pos[0])
+	name, err := c.oneName(args, c.memberArg)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	tenancyv1 "github.com/tollgate/tollgate/proto/tollgate/tenancy/v1"
 )
@@ -73,11 +72,7 @@ func runOrgList(ctx context.Context, args []string, out, errOut io.Writer) error
 
 func runOrgGet(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("org get", "NAME", out, errOut)
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.orgArg(pos[0])
+	name, err := c.oneName(args, c.orgArg)
 	if err != nil {
 		return err
 	}
@@ -91,11 +86,7 @@ func runOrgGet(ctx context.Context, args []string, out, errOut io.Writer) error 
 func runOrgUpdate(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("org update", "NAME", out, errOut)
 	display := c.fs.String("display-name", "", "new display name")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.orgArg(pos[0])
+	name, err := c.oneName(args, c.orgArg)
 	if err != nil {
 		return err
 	}
@@ -108,7 +99,7 @@ func runOrgUpdate(ctx context.Context, args []string, out, errOut io.Writer) err
 	if len(mask) == 0 {
 		return c.usageErr("nothing to update: set --display-name")
 	}
-	data, err := c.api.call(ctx, http.MethodPatch, "/v1/"+name, url.Values{"update_mask": {strings.Join(mask, ",")}}, org)
+	data, err := c.patch(ctx, name, mask, org)
 	if err != nil {
 		return err
 	}
@@ -118,11 +109,7 @@ func runOrgUpdate(ctx context.Context, args []string, out, errOut io.Writer) err
 func runOrgDelete(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("org delete", "NAME", out, errOut)
 	force := c.fs.Bool("force", false, "also delete the organization's devices and their API tokens")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.orgArg(pos[0])
+	name, err := c.oneName(args, c.orgArg)
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,7 @@ func runTokenCreate(ctx context.Context, args []string, out, errOut io.Writer) e
 	c := newAPICommand("token create", "DEVICE", out, errOut)
 	display := c.fs.String("display-name", "", "what the token is for, e.g. the integration using it (required)")
 	expire := c.fs.String("expire", "", "expiry: RFC 3339 time, date, or duration from now such as 720h (default: none, or the server's maximum lifetime)")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	parent, err := c.deviceArg(pos[0])
+	parent, err := c.oneName(args, c.deviceArg)
 	if err != nil {
 		return err
 	}
@@ -63,11 +59,7 @@ func runTokenList(ctx context.Context, args []string, out, errOut io.Writer) err
 	c := newAPICommand("token list", "DEVICE", out, errOut)
 	p := c.pageFlags()
 	revoked := c.fs.Bool("show-revoked", false, "include revoked tokens")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	parent, err := c.deviceArg(pos[0])
+	parent, err := c.oneName(args, c.deviceArg)
 	if err != nil {
 		return err
 	}
@@ -111,11 +103,7 @@ func hint(t *tokenv1.ApiToken) string {
 func runTokenRotate(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("token rotate", "NAME", out, errOut)
 	grace := c.fs.Duration("grace-period", 0, "how long the previous secret keeps working, e.g. 24h (0: it stops at once; at most 720h)")
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.tokenArg(pos[0])
+	name, err := c.oneName(args, c.tokenArg)
 	if err != nil {
 		return err
 	}
@@ -136,11 +124,7 @@ func runTokenRotate(ctx context.Context, args []string, out, errOut io.Writer) e
 
 func runTokenRevoke(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("token revoke", "NAME", out, errOut)
-	pos, err := c.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	name, err := c.tokenArg(pos[0])
+	name, err := c.oneName(args, c.tokenArg)
 	if err != nil {
 		return err
 	}

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 )
 
 const defaultGatewayURL = "http://127.0.0.1:8080"
@@ -74,6 +78,21 @@ func (c *apiCommand) parse(args []string, nargs int) ([]string, error) {
 		return nil, err
 	}
 	return pos, nil
+}
+
+// oneName parses a command taking exactly one resource name, checked by
+// nameOf (orgArg, deviceArg, …).
+func (c *apiCommand) oneName(args []string, nameOf func(string) (string, error)) (string, error) {
+	pos, err := c.parse(args, 1)
+	if err != nil {
+		return "", err
+	}
+	return nameOf(pos[0])
+}
+
+// patch sends PATCH /v1/NAME with the fields named in mask.
+func (c *apiCommand) patch(ctx context.Context, name string, mask []string, body proto.Message) ([]byte, error) {
+	return c.api.call(ctx, http.MethodPatch, "/v1/"+name, url.Values{"update_mask": {strings.Join(mask, ",")}}, body)
 }
 
 func (c *apiCommand) printUsage() {
