@@ -186,18 +186,8 @@ func runDeviceUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 	return c.showDevice(data)
 }
 
-func runDeviceDelete(ctx context.Context, args []string, out, errOut io.Writer) error {
-	c := newAPICommand("device delete", "NAME", out, errOut)
-	name, err := c.oneName(args, c.deviceArg)
-	if err != nil {
-		return err
-	}
-	data, err := c.api.call(ctx, http.MethodDelete, "/v1/"+name, nil, nil)
-	if err != nil {
-		return err
-	}
-	return c.deleted(name, data)
-}
+// runDeviceDelete is `tollgate device delete NAME`.
+var runDeviceDelete = deleteCommand("device delete", (*apiCommand).deviceArg)
 
 func (c *apiCommand) showDevice(data []byte) error {
 	if c.output == "json" {

@@ -166,18 +166,8 @@ func runMemberUpdate(ctx context.Context, args []string, out, errOut io.Writer) 
 	return c.showMember(data)
 }
 
-func runMemberDelete(ctx context.Context, args []string, out, errOut io.Writer) error {
-	c := newAPICommand("member delete", "NAME", out, errOut)
-	name, err := c.oneName(args, c.memberArg)
-	if err != nil {
-		return err
-	}
-	data, err := c.api.call(ctx, http.MethodDelete, "/v1/"+name, nil, nil)
-	if err != nil {
-		return err
-	}
-	return c.deleted(name, data)
-}
+// runMemberDelete is `tollgate member delete NAME`.
+var runMemberDelete = deleteCommand("member delete", (*apiCommand).memberArg)
 
 func runMemberCheckAccess(ctx context.Context, args []string, out, errOut io.Writer) error {
 	c := newAPICommand("member check-access", "NAME", out, errOut)

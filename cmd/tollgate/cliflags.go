@@ -90,6 +90,22 @@ func (c *apiCommand) oneName(args []string, nameOf func(string) (string, error))
 	return nameOf(pos[0])
 }
 
+// deleteCommand makes a `<kind> delete NAME` command: DELETE /v1/NAME.
+func deleteCommand(path string, nameOf func(*apiCommand, string) (string, error)) func(context.Context, []string, io.Writer, io.Writer) error {
+	return func(ctx context.Context, args []string, out, errOut io.Writer) error {
+		c := newAPICommand(path, "NAME", out, errOut)
+		name, err := c.oneName(args, func(s string) (string, error) { return nameOf(c, s) })
+		if err != nil {
+			return err
+		}
+		data, err := c.api.call(ctx, http.MethodDelete, "/v1/"+name, nil, nil)
+		if err != nil {
+			return err
+		}
+		return c.deleted(name, data)
+	}
+}
+
 // patch sends PATCH /v1/NAME with the fields named in mask.
 func (c *apiCommand) patch(ctx context.Context, name string, mask []string, body proto.Message) ([]byte, error) {
 	return c.api.call(ctx, http.MethodPatch, "/v1/"+name, url.Values{"update_mask": {strings.Join(mask, ",")}}, body)
